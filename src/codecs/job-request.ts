@@ -1,0 +1,99 @@
+import { InvalidInputError, PayloadTooLargeError } from '../errors.js';
+import { toJson } from '../internal/to-json.js';
+
+/**
+ * Per-job execution policy (all times in ms, as RunPod takes them).
+ * @category requests
+ */
+export interface ExecutionPolicy {
+  /** Maximum handler run time; RunPod allows 5 s to 7 days (default 10 min). */
+  readonly executionTimeout?: number;
+  /** When true the job does not trigger worker scale-up. */
+  readonly lowPriority?: boolean;
+  /** Total lifetime from submission, after which the job is deleted; 10 s to 7 days (default 24 h). */
+  readonly ttl?: number;
+}
+
+/**
+ * Where a worker may upload large results. Passed through to the worker, never echoed back.
+ * @category requests
+ */
+export interface S3Config {
+  readonly accessId: string;
+  readonly accessSecret: string;
+  readonly bucketName: string;
+  readonly endpointUrl: string;
+  readonly objectPath?: string;
+}
+
+/**
+ * The body of `/run` and `/runsync`.
+ * @category requests
+ */
+export interface JobRequest<I = unknown> {
+  /** Handed to the worker as `job.input`. Must be JSON-serialisable. */
+  readonly input: I;
+  /** URL RunPod POSTs the final status body to. */
+  readonly webhook?: string;
+  readonly policy?: ExecutionPolicy;
+  readonly s3Config?: S3Config;
+}
+
+const SECOND = 1000;
+const DAY = 86_400 * SECOND;
+const POLICY_RANGES = {
+  executionTimeout: [5 * SECOND, 7 * DAY],
+  ttl: [10 * SECOND, 7 * DAY],
+} as const;
+
+/** RunPod's payload limits in bytes: /run 10 MB, /runsync 20 MB. */
+export const PAYLOAD_LIMITS = { run: 10 * 1024 * 1024, runsync: 20 * 1024 * 1024 } as const;
+
+function checkPolicy(policy: ExecutionPolicy): ExecutionPolicy {
+  for (const field of ['executionTimeout', 'ttl'] as const) {
+    const value = policy[field];
+    if (value === undefined) continue;
+    const [min, max] = POLICY_RANGES[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidInputError(`policy.${field} must be a whole number of ms from ${min} to ${max}`);
+    }
+  }
+  if (policy.lowPriority !== undefined && typeof policy.lowPriority !== 'boolean') {
+    throw new InvalidInputError('policy.lowPriority must be a boolean');
+  }
+  return {
+    ...(policy.executionTimeout !== undefined && { executionTimeout: policy.executionTimeout }),
+    ...(policy.lowPriority !== undefined && { lowPriority: policy.lowPriority }),
+    ...(policy.ttl !== undefined && { ttl: policy.ttl }),
+  };
+}
+
+/**
+ * Validates a job request and encodes it as the JSON body RunPod expects, keeping only the
+ * documented fields. Throws {@link InvalidInputError} or {@link PayloadTooLargeError}.
+ */
+export function encodeJobRequest(
+  request: JobRequest<unknown>,
+  encodeInput: (input: unknown) => unknown,
+  limitBytes: number,
+): string {
+  if (typeof request !== 'object' || request === null || !('input' in request) || request.input === undefined) {
+    throw new InvalidInputError('a job request needs an `input` field');
+  }
+  if (request.webhook !== undefined && typeof request.webhook !== 'string') {
+    throw new InvalidInputError('webhook must be a URL string');
+  }
+  const body = {
+    input: encodeInput(request.input),
+    ...(request.webhook !== undefined && { webhook: request.webhook }),
+    ...(request.policy !== undefined && { policy: checkPolicy(request.policy) }),
+    ...(request.s3Config !== undefined && { s3Config: request.s3Config }),
+  };
+  const json = toJson(body, 'the job request');
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8: count bytes only when that bound is unsafe.
+  if (json.length * 3 > limitBytes) {
+    const bytes = new TextEncoder().encode(json).length;
+    if (bytes > limitBytes) throw new PayloadTooLargeError(bytes, limitBytes);
+  }
+  return json;
+}

@@ -1,0 +1,52 @@
+import * as t from 'io-ts';
+import { JobStatus } from './job-status.js';
+import { ErrorText, optional } from './lenient.js';
+
+/**
+ * io-ts codec of a status body, as `/status`, `/status-sync`, `/runsync`, `/cancel` and webhooks
+ * return it. `output` is left `unknown` here; an endpoint's `codecs.output` decodes it separately.
+ * Unknown extra fields are kept.
+ * @category codecs
+ */
+export const JobStateCodec = t.intersection(
+  [
+    t.type({ id: t.string, status: JobStatus }),
+    t.partial({
+      delayTime: optional(t.number),
+      executionTime: optional(t.number),
+      output: t.unknown,
+      error: optional(ErrorText),
+      workerId: optional(t.string),
+      retries: optional(t.number),
+    }),
+  ],
+  'JobState',
+);
+
+/** Fields every job state may carry besides `status` and `output`. @category codecs */
+export interface JobFields {
+  /** The job id, `<uuid>-u1` for /run and `sync-<uuid>-u1` for /runsync. */
+  readonly id: string;
+  /** Milliseconds spent queued before a worker took the job. */
+  readonly delayTime?: number;
+  /** Milliseconds of handler run time. */
+  readonly executionTime?: number;
+  /** The failure text of a FAILED job. */
+  readonly error?: string;
+  /** The worker that ran the job. */
+  readonly workerId?: string;
+  /** How many times the job was retried, where RunPod reports it. */
+  readonly retries?: number;
+}
+
+/**
+ * One snapshot of a job. Discriminated by `status`: a COMPLETED state's `output` has the
+ * endpoint's output type `O`; in other states `output` is the latest progress update, if any.
+ *
+ * @example
+ * if (state.status === 'COMPLETED') use(state.output); // typed O
+ * @category codecs
+ */
+export type JobState<O = unknown> =
+  | (JobFields & { readonly status: 'COMPLETED'; readonly output?: O })
+  | (JobFields & { readonly status: Exclude<JobStatus, 'COMPLETED'>; readonly output?: unknown });

@@ -1,0 +1,29 @@
+import * as t from 'io-ts';
+
+/**
+ * An optional field that also accepts `null` (decoded as absent), so a server that writes
+ * `"error": null` is not a decode failure.
+ */
+export function optional<A, O>(codec: t.Type<A, O, unknown>): t.Type<A | undefined, O | undefined, unknown> {
+  return new t.Type<A | undefined, O | undefined, unknown>(
+    codec.name,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) => (u === undefined || u === null ? t.success(undefined) : codec.validate(u, c)),
+    (a) => (a === undefined ? undefined : codec.encode(a)),
+  );
+}
+
+/**
+ * RunPod's `error` field: a string in every documented case. A worker that reports an object is
+ * tolerated by turning it into its JSON text, so a failure is never hidden behind a decode error.
+ */
+export const ErrorText = new t.Type<string, string, unknown>(
+  'ErrorText',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u === 'string') return t.success(u);
+    if (typeof u === 'object' && u !== null) return t.success(JSON.stringify(u));
+    return t.failure(u, c, 'expected a string or an object');
+  },
+  t.identity,
+);

@@ -1,0 +1,221 @@
+import type * as t from 'io-ts';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { ConfigError } from '../errors.js';
+import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
+import type { Transport } from '../transport/transport.js';
+import type { RunpodEvent } from './events.js';
+
+/** The production API root. */
+export const DEFAULT_BASE_URL = 'https://api.runpod.ai/v2';
+
+/**
+ * The client's built-in retries (see the retry table in docs/errors-and-retries.md).
+ * @category config
+ */
+export interface RetryPolicy {
+  /** Retries after the first attempt. @default 3 */
+  readonly count: number;
+  /** Backoff ceiling of the first retry, in ms; doubles each retry. @default 500 */
+  readonly baseDelay: number;
+  /** Upper bound of a backoff delay, in ms. @default 10000 */
+  readonly maxDelay: number;
+  /** Longest `Retry-After` honoured, in ms; a longer one is capped to it. @default 60000 */
+  readonly maxRetryAfter: number;
+  /** Source of jitter, uniform in [0, 1). @default Math.random */
+  readonly random: () => number;
+}
+
+/**
+ * How `watch` polls `/status` when status-sync is not served.
+ * @category config
+ */
+export interface PollingPolicy {
+  /** First gap between polls, in ms; grows ×1.5 while nothing changes. @default 500 */
+  readonly initialInterval: number;
+  /** Largest gap between polls, in ms. @default 5000 */
+  readonly maxInterval: number;
+}
+
+/**
+ * Optional io-ts codecs that type the job input, the COMPLETED output and the stream chunks.
+ * @category config
+ */
+export interface EndpointCodecs<I, O, C> {
+  /** Encodes `request.input` before it is serialised (e.g. a `Date` to a string). */
+  readonly input?: t.Encoder<I, unknown>;
+  /** Decodes `output` of a COMPLETED state; a mismatch is a `DecodeError`. */
+  readonly output?: t.Decoder<unknown, O>;
+  /** Decodes `output` of each streamed chunk. */
+  readonly chunk?: t.Decoder<unknown, C>;
+}
+
+/**
+ * Options of `createEndpoint`. Everything has a default; `apiKey` and `endpointId` fall back to
+ * the environment.
+ * @category config
+ */
+export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
+  /** @default env RUNPOD_API_KEY, then RP_API_KEY */
+  readonly apiKey?: string;
+  /** @default env RUNPOD_ENDPOINT_ID, then RP_ENDPOINT_ID */
+  readonly endpointId?: string;
+  /** @default env RUNPOD_ENDPOINT_BASE_URL, then https://api.runpod.ai/v2 */
+  readonly baseUrl?: string;
+  /** Allow plain `http://` to a host other than loopback (the key would travel in clear). @default false */
+  readonly allowInsecure?: boolean;
+  /** The fetch the default transport calls. @default cross-fetch */
+  readonly fetch?: FetchLike;
+  /** Replaces the HTTP layer entirely (e.g. the fake of `runpod-rx/testing`); `fetch` is then unused. */
+  readonly transport?: Transport;
+  /** Clock of every timer, deadline and backoff. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Time one HTTP exchange may take, in ms, on top of any server-side `wait`. @default 30000 */
+  readonly requestTimeout?: number;
+  /** Built-in retries; `false` turns them off. Fields not given keep their defaults. */
+  readonly retry?: Partial<RetryPolicy> | false;
+  /** Polling used when status-sync is not served. */
+  readonly polling?: Partial<PollingPolicy>;
+  /** Longest server-side `wait` of runsync and status-sync long-polls, in ms. @default 90000 */
+  readonly longPollWait?: number;
+  /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
+  readonly streamWait?: number;
+  readonly codecs?: EndpointCodecs<I, O, C>;
+  /** Receives request, response, retry and cancel events. Exceptions it throws are ignored. */
+  readonly onEvent?: (event: RunpodEvent) => void;
+  /** Where env defaults are read. @default process.env when it exists */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Config with every default applied and checked. The key lives only in `authorization`. */
+export interface ResolvedConfig<I, O, C> {
+  readonly endpointId: string;
+  readonly baseUrl: string;
+  readonly authorization: string;
+  readonly transport: Transport;
+  readonly scheduler: SchedulerLike;
+  readonly requestTimeout: number;
+  readonly retry: RetryPolicy | false;
+  readonly polling: PollingPolicy;
+  readonly longPollWait: number;
+  readonly streamWait: number;
+  readonly codecs: EndpointCodecs<I, O, C>;
+  readonly emit: (event: RunpodEvent) => void;
+}
+
+const DEFAULT_RETRY: RetryPolicy = {
+  count: 3,
+  baseDelay: 500,
+  maxDelay: 10_000,
+  maxRetryAfter: 60_000,
+  random: Math.random,
+};
+const DEFAULT_POLLING: PollingPolicy = { initialInterval: 500, maxInterval: 5_000 };
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+const ENDPOINT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+function processEnv(): Readonly<Record<string, string | undefined>> {
+  const process = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return process?.env ?? {};
+}
+
+function firstSet(...values: (string | undefined)[]): string | undefined {
+  return values.find((value) => value !== undefined && value !== '');
+}
+
+/** `defaults` overridden by the fields of `partial` that are not undefined. */
+function withDefaults<T extends object>(defaults: T, partial: Partial<T> | undefined): T {
+  const merged = { ...defaults };
+  for (const [key, value] of Object.entries(partial ?? {})) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a positive number of ms`);
+  }
+  return value;
+}
+
+function resolveBaseUrl(raw: string, allowInsecure: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('baseUrl is not a valid absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`baseUrl must use https (or http on loopback), not ${url.protocol}`);
+  }
+  if (url.username || url.password) throw new ConfigError('baseUrl must not carry credentials');
+  if (url.search || url.hash) throw new ConfigError('baseUrl must not carry a query or a fragment');
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !allowInsecure) {
+    throw new ConfigError(
+      `refusing plain http to ${url.hostname}: the API key would travel unencrypted; use https or set allowInsecure: true`,
+    );
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Applies defaults and env fallbacks; throws {@link ConfigError} on anything missing or malformed. */
+export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): ResolvedConfig<I, O, C> {
+  if (typeof config !== 'object' || config === null) throw new ConfigError('createEndpoint takes an options object');
+  const env = config.env ?? processEnv();
+
+  const apiKey = config.apiKey ?? firstSet(env.RUNPOD_API_KEY, env.RP_API_KEY);
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new ConfigError('no API key: pass apiKey or set RUNPOD_API_KEY (or RP_API_KEY)');
+  }
+  if (/[\s\u0000-\u001f\u007f]/.test(apiKey)) {
+    throw new ConfigError('the API key contains white space or control characters');
+  }
+
+  const endpointId = config.endpointId ?? firstSet(env.RUNPOD_ENDPOINT_ID, env.RP_ENDPOINT_ID);
+  if (typeof endpointId !== 'string' || endpointId.trim() === '') {
+    throw new ConfigError('no endpoint id: pass endpointId or set RUNPOD_ENDPOINT_ID (or RP_ENDPOINT_ID)');
+  }
+  if (!ENDPOINT_ID.test(endpointId)) {
+    throw new ConfigError('endpointId may hold only letters, digits, "-" and "_"');
+  }
+
+  const baseUrl = resolveBaseUrl(
+    config.baseUrl ?? firstSet(env.RUNPOD_ENDPOINT_BASE_URL) ?? DEFAULT_BASE_URL,
+    config.allowInsecure === true,
+  );
+  const scheduler = config.scheduler ?? asyncScheduler;
+  const onEvent = config.onEvent;
+
+  const retry = config.retry === false ? false : withDefaults(DEFAULT_RETRY, config.retry);
+  if (retry && (!Number.isInteger(retry.count) || retry.count < 0)) {
+    throw new ConfigError('retry.count must be a whole number ≥ 0');
+  }
+
+  return {
+    endpointId,
+    baseUrl,
+    authorization: `Bearer ${apiKey}`,
+    transport: config.transport ?? createFetchTransport({ fetch: config.fetch, scheduler }),
+    scheduler,
+    requestTimeout: positive('requestTimeout', config.requestTimeout, 30_000),
+    retry,
+    polling: {
+      initialInterval: positive('polling.initialInterval', config.polling?.initialInterval, DEFAULT_POLLING.initialInterval),
+      maxInterval: positive('polling.maxInterval', config.polling?.maxInterval, DEFAULT_POLLING.maxInterval),
+    },
+    longPollWait: positive('longPollWait', config.longPollWait, 90_000),
+    streamWait: positive('streamWait', config.streamWait, 3_000),
+    codecs: config.codecs ?? {},
+    emit: onEvent
+      ? (event) => {
+          try {
+            onEvent(event);
+          } catch {
+            // A listener's failure must not break the request it observes.
+          }
+        }
+      : () => undefined,
+  };
+}

@@ -1,0 +1,266 @@
+import * as t from 'io-ts';
+import {
+  concat,
+  defer,
+  distinctUntilChanged,
+  filter,
+  finalize,
+  map,
+  of,
+  switchMap,
+  takeWhile,
+  tap,
+  type Observable,
+} from 'rxjs';
+import { decodeOrThrow } from '../codecs/decode.js';
+import { encodeJobRequest, PAYLOAD_LIMITS } from '../codecs/job-request.js';
+import { JobStateCodec, type JobState } from '../codecs/job-state.js';
+import { isTerminal } from '../codecs/job-status.js';
+import {
+  EndpointHealthCodec,
+  PurgeQueueResponseCodec,
+  RunResponse,
+  StreamResponse,
+  type StreamChunk,
+} from '../codecs/responses.js';
+import { InvalidInputError, TimeoutError } from '../errors.js';
+import { withDeadline } from '../internal/deadline.js';
+import { sameState } from '../internal/same-state.js';
+import { resolveConfig, type EndpointConfig } from './config.js';
+import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
+import { followJob, type FollowDeps } from './follow-job.js';
+import { createSend } from './http.js';
+import { streamJob } from './stream-job.js';
+
+/** RunPod's accepted range for `/runsync?wait=`. */
+const RUNSYNC_WAIT = { min: 1_000, max: 300_000 } as const;
+const MAX_ID_LENGTH = 512;
+
+function checkJobId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    throw new InvalidInputError(`a job id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+  }
+  if (/[/\\?#%\s\u0000-\u001f\u007f]/.test(id) || id.includes('..')) {
+    throw new InvalidInputError('a job id must not contain "/", "\\", "..", "?", "#", "%" or white space');
+  }
+  return id;
+}
+
+function checkMs(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new InvalidInputError(`${name} must be a positive number of ms`);
+  }
+  return value;
+}
+
+/**
+ * Creates the client of one RunPod Serverless endpoint. Configuration comes from `config`, then
+ * from the environment (`RUNPOD_API_KEY`/`RP_API_KEY`, `RUNPOD_ENDPOINT_ID`/`RP_ENDPOINT_ID`,
+ * `RUNPOD_ENDPOINT_BASE_URL`).
+ *
+ * @throws {ConfigError} at once, for a missing or malformed key, endpoint id or base URL.
+ * @example
+ * import { createEndpoint } from 'runpod-rx';
+ * const endpoint = createEndpoint({ apiKey: process.env.RUNPOD_API_KEY, endpointId: 'abc123' });
+ * endpoint.runSync({ input: { prompt: 'a red fox' } }).subscribe((job) => console.log(job.status));
+ * @category endpoint
+ */
+export function createEndpoint<I = unknown, O = unknown, C = unknown>(
+  config: EndpointConfig<I, O, C> = {},
+): Endpoint<I, O, C> {
+  const resolved = resolveConfig(config);
+  const { scheduler, codecs, emit } = resolved;
+  const send = createSend(resolved as Parameters<typeof createSend>[0]);
+  const outputCodec = codecs.output;
+  const encodeInput = codecs.input ? (input: unknown) => codecs.input!.encode(input as I) : (input: unknown) => input;
+
+  // The status body decodes with `output: unknown`; `withOutput` then narrows a COMPLETED output to O.
+  const JobStateOfO = JobStateCodec as t.Decoder<unknown, unknown> as t.Decoder<unknown, JobState<O>>;
+  const withOutput = (state: JobState<O>): JobState<O> =>
+    outputCodec !== undefined && state.status === 'COMPLETED'
+      ? { ...state, output: decodeOrThrow(outputCodec, state.output, undefined, 'JobState/output: ') }
+      : state;
+
+  const status = (id: string, timeout?: number): Observable<JobState<O>> =>
+    send({ route: 'status', method: 'GET', path: `/status/${id}`, codec: JobStateOfO, jobId: id, timeout }).pipe(
+      map(withOutput),
+    );
+  const statusSync = (id: string, wait: number): Observable<JobState<O>> =>
+    send({ route: 'status-sync', method: 'GET', path: `/status-sync/${id}`, wait, codec: JobStateOfO, jobId: id }).pipe(
+      map(withOutput),
+    );
+  const followDeps: FollowDeps<O> = {
+    status: (id) => status(id),
+    statusSync,
+    scheduler,
+    polling: resolved.polling,
+    longPollWait: resolved.longPollWait,
+  };
+
+  /** Emits each changed state and completes after the terminal one. */
+  const untilTerminal = (states: Observable<JobState<O>>): Observable<JobState<O>> =>
+    states.pipe(
+      distinctUntilChanged<JobState<O>>(sameState),
+      takeWhile((state) => !isTerminal(state), true),
+    );
+
+  /**
+   * Runs `body(track)` with an overall deadline; when the subscription ends before a terminal
+   * state (unsubscribe, deadline, error), POSTs /cancel for the job it created, detached from the
+   * subscriber so the cancel completes even though nobody listens.
+   */
+  const ownedJob = (
+    options: OwnedJobOptions | undefined,
+    body: (deadlineAt: number, track: (state: JobState<O>) => void) => Observable<JobState<O>>,
+  ): Observable<JobState<O>> =>
+    defer(() => {
+      const timeout = checkMs('timeout', options?.timeout) ?? Infinity;
+      let last: JobState<O> | undefined;
+      const track = (state: JobState<O>) => {
+        last = state;
+      };
+      return body(scheduler.now() + timeout, track).pipe(
+        withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
+        finalize(() => {
+          if (last === undefined || isTerminal(last) || options?.cancelOnAbandon === false) return;
+          emit({ type: 'cancel-on-abandon', jobId: last.id });
+          cancel(last.id).subscribe({ error: () => undefined });
+        }),
+      );
+    });
+
+  const cancel = (id: string, options?: CallOptions): Observable<JobState<O>> =>
+    defer(() =>
+      send({
+        route: 'cancel',
+        method: 'POST',
+        path: `/cancel/${checkJobId(id)}`,
+        codec: JobStateOfO,
+        jobId: id,
+        timeout: checkMs('timeout', options?.timeout),
+      }),
+    ).pipe(map(withOutput));
+
+  const endpoint: Endpoint<I, O, C> = {
+    endpointId: resolved.endpointId,
+    baseUrl: resolved.baseUrl,
+
+    run: (request, options) =>
+      defer(() =>
+        send({
+          route: 'run',
+          method: 'POST',
+          path: '/run',
+          body: encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run),
+          codec: RunResponse,
+          timeout: checkMs('timeout', options?.timeout),
+        }),
+      ),
+
+    runSync: (request, options) =>
+      ownedJob(options, (deadlineAt, track) => {
+        const body = encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.runsync);
+        const remaining = deadlineAt - scheduler.now();
+        const wait = Math.min(RUNSYNC_WAIT.max, Math.max(RUNSYNC_WAIT.min, Math.min(resolved.longPollWait, remaining)));
+        return send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
+          map(withOutput),
+          tap(track),
+          switchMap((first) => (isTerminal(first) ? of(first) : followJob(first, followDeps, { deadlineAt }).pipe(tap(track)))),
+          filter((state) => isTerminal(state)),
+        );
+      }),
+
+    status: (id, options) => defer(() => status(checkJobId(id), checkMs('timeout', options?.timeout))),
+
+    watch: (id, options) =>
+      defer(() => {
+        const jobId = checkJobId(id);
+        const timeout = checkMs('timeout', options?.timeout) ?? Infinity;
+        const pollInterval = checkMs('pollInterval', options?.pollInterval);
+        const deadlineAt = scheduler.now() + timeout;
+        return untilTerminal(
+          status(jobId).pipe(switchMap((first) => concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval })))),
+        ).pipe(withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)));
+      }),
+
+    stream: (id, options?: StreamOptions): Observable<StreamChunk<C>> =>
+      defer(() => {
+        const jobId = checkJobId(id);
+        const timeout = checkMs('timeout', options?.timeout) ?? Infinity;
+        return streamJob<C>(jobId, {
+          read: (jobId) =>
+            send({
+              route: 'stream',
+              method: 'GET',
+              path: `/stream/${jobId}`,
+              wait: resolved.streamWait,
+              codec: StreamResponse,
+              jobId,
+            }),
+          status: (jobId) => status(jobId),
+          chunk: codecs.chunk,
+          scheduler,
+          polling: resolved.polling,
+          streamWait: resolved.streamWait,
+        }).pipe(withDeadline(timeout, scheduler, () => new TimeoutError(`stream not finished within ${timeout} ms`, jobId)));
+      }),
+
+    submit: (request, options?: SubmitOptions) =>
+      ownedJob(options, (deadlineAt, track) => {
+        const pollInterval = checkMs('pollInterval', options?.pollInterval);
+        const run$ = send({
+          route: 'run',
+          method: 'POST',
+          path: '/run',
+          body: encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run),
+          codec: RunResponse,
+        });
+        return untilTerminal(
+          run$.pipe(
+            switchMap((queued) => {
+              const first = queued as JobState<O>;
+              return concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval }));
+            }),
+          ),
+        ).pipe(tap(track));
+      }),
+
+    cancel,
+
+    retry: (id, options) =>
+      defer(() =>
+        send({
+          route: 'retry',
+          method: 'POST',
+          path: `/retry/${checkJobId(id)}`,
+          codec: RunResponse,
+          jobId: id,
+          timeout: checkMs('timeout', options?.timeout),
+        }),
+      ),
+
+    health: (options) =>
+      defer(() =>
+        send({
+          route: 'health',
+          method: 'GET',
+          path: '/health',
+          codec: EndpointHealthCodec,
+          timeout: checkMs('timeout', options?.timeout),
+        }),
+      ),
+
+    purgeQueue: (options) =>
+      defer(() =>
+        send({
+          route: 'purge-queue',
+          method: 'POST',
+          path: '/purge-queue',
+          codec: PurgeQueueResponseCodec,
+          timeout: checkMs('timeout', options?.timeout),
+        }),
+      ),
+  };
+  return Object.freeze(endpoint);
+}

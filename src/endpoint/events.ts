@@ -1,0 +1,40 @@
+import type { RouteName } from '../transport/transport.js';
+
+/**
+ * What an endpoint reports through `onEvent`: for logs and metrics. Events carry methods, paths,
+ * statuses and timings; never headers, bodies or the API key.
+ * @category events
+ */
+export type RunpodEvent =
+  | {
+      readonly type: 'request';
+      readonly route: RouteName;
+      readonly method: string;
+      readonly path: string;
+      /** 0 for the first try, then 1, 2, … for retries. */
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'response';
+      readonly route: RouteName;
+      readonly method: string;
+      readonly path: string;
+      readonly status: number;
+      /** Time from request to response, on the endpoint's scheduler. */
+      readonly elapsedMs: number;
+    }
+  | {
+      readonly type: 'retry';
+      readonly route: RouteName;
+      readonly path: string;
+      /** 1 for the first retry. */
+      readonly retry: number;
+      readonly delayMs: number;
+      /** `name: message` of the error that caused it. */
+      readonly reason: string;
+    }
+  | {
+      /** An owned job was abandoned before a terminal state; POST /cancel was sent for it. */
+      readonly type: 'cancel-on-abandon';
+      readonly jobId: string;
+    };

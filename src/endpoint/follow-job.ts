@@ -1,0 +1,81 @@
+import { catchError, defer, EMPTY, expand, map, Observable, of, skip, switchMap, timer, type SchedulerLike } from 'rxjs';
+import { isTerminal } from '../codecs/job-status.js';
+import type { JobState } from '../codecs/job-state.js';
+import { isHttpError, isNotFoundError } from '../errors.js';
+import { sameState } from '../internal/same-state.js';
+import type { PollingPolicy } from './config.js';
+
+/** What {@link followJob} needs from the endpoint. */
+export interface FollowDeps<O> {
+  /** GET /status/{id}. */
+  readonly status: (id: string) => Observable<JobState<O>>;
+  /** GET /status-sync/{id}?wait=ms. */
+  readonly statusSync: (id: string, waitMs: number) => Observable<JobState<O>>;
+  readonly scheduler: SchedulerLike;
+  readonly polling: PollingPolicy;
+  readonly longPollWait: number;
+}
+
+/** How {@link followJob} waits. */
+export interface FollowOptions {
+  /** Absolute time (scheduler clock) at which the caller gives up; bounds each long-poll's wait. */
+  readonly deadlineAt: number;
+  /** Poll /status at this fixed interval instead of long-polling. */
+  readonly pollInterval?: number;
+}
+
+/** A long-poll answered faster than this with nothing new means the server does not hold requests. */
+const QUICK_ANSWER_MS = 1000;
+
+/**
+ * Every state fetched after `first` until a terminal one (included), one request in flight at a
+ * time. Long-polls `/status-sync` with the remaining deadline as `wait`; when that route is not
+ * served (405, or a 404 while `/status` knows the job) it falls back, for this subscription, to
+ * polling `/status` with a growing interval that resets whenever the state changes.
+ */
+export function followJob<O>(first: JobState<O>, deps: FollowDeps<O>, options: FollowOptions): Observable<JobState<O>> {
+  const { scheduler, polling } = deps;
+  return defer(() => {
+    let longPolling = options.pollInterval === undefined;
+    let pollDelay = options.pollInterval ?? polling.initialInterval;
+    let previous: JobState<O> | undefined;
+
+    const nextPollDelay = (changed: boolean): number => {
+      if (options.pollInterval !== undefined) return options.pollInterval;
+      pollDelay = changed ? polling.initialInterval : Math.min(polling.maxInterval, pollDelay * 1.5);
+      return pollDelay;
+    };
+
+    const poll = (delay: number): Observable<JobState<O>> =>
+      timer(delay, scheduler).pipe(switchMap(() => deps.status(first.id)));
+
+    const longPoll = (): Observable<JobState<O>> => {
+      const startedAt = scheduler.now();
+      const wait = Math.max(1, Math.min(deps.longPollWait, options.deadlineAt - startedAt));
+      return deps.statusSync(first.id, wait).pipe(
+        // A server that answers at once with nothing new would make this a hot loop: pace it.
+        switchMap((state) =>
+          !isTerminal(state) && previous !== undefined && sameState(state, previous) && scheduler.now() - startedAt < Math.min(wait, QUICK_ANSWER_MS)
+            ? timer(nextPollDelay(false), scheduler).pipe(map(() => state))
+            : of(state),
+        ),
+        catchError((error: unknown) => {
+          const unsupported = isHttpError(error) && (error.status === 405 || error.status === 501);
+          if (!unsupported && !isNotFoundError(error)) throw error;
+          // 404 is ambiguous (route missing or job unknown): /status decides; its own 404 propagates.
+          longPolling = false;
+          return deps.status(first.id);
+        }),
+      );
+    };
+
+    const next = (state: JobState<O>): Observable<JobState<O>> => {
+      if (isTerminal(state)) return EMPTY;
+      const changed = previous === undefined || !sameState(state, previous);
+      previous = state;
+      return longPolling ? longPoll() : poll(nextPollDelay(changed));
+    };
+
+    return of(first).pipe(expand(next), skip(1));
+  });
+}

@@ -1,0 +1,164 @@
+import type * as t from 'io-ts';
+import { defer, map, throwError, timeout, type Observable } from 'rxjs';
+import { decodeOrThrow } from '../codecs/decode.js';
+import {
+  DecodeError,
+  HttpError,
+  isHttpError,
+  isNetworkError,
+  isThrottledError,
+  isTimeoutError,
+  NotFoundError,
+  ThrottledError,
+  TimeoutError,
+  truncate,
+  UnauthorizedError,
+  type RequestInfo,
+} from '../errors.js';
+import { parseRetryAfter } from '../internal/retry-after.js';
+import { retryWithBackoff } from '../internal/retry-with-backoff.js';
+import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
+import type { ResolvedConfig } from './config.js';
+
+/** One call to the RunPod API, before it becomes an {@link HttpRequest}. */
+export interface CallSpec<A> {
+  readonly route: RouteName;
+  readonly method: 'GET' | 'POST';
+  /** Path below `/{endpointId}`, e.g. `/status/j1`. */
+  readonly path: string;
+  /** Server-side hold for long-polls, in ms; sent as `?wait=` and added to the request timeout. */
+  readonly wait?: number;
+  readonly body?: string;
+  readonly codec: t.Decoder<unknown, A>;
+  /** The job concerned, for errors. */
+  readonly jobId?: string;
+  /** Overrides the endpoint's request timeout for this call. */
+  readonly timeout?: number;
+}
+
+/** Which failures each route retries: see the retry table in docs/errors-and-retries.md. */
+const RETRYABLE: Record<'read' | 'cancel' | 'create', (error: unknown) => boolean> = {
+  // Idempotent GETs: anything transient.
+  read: (e) => isThrottledError(e) || (isHttpError(e) && e.status >= 500) || isNetworkError(e) || isTimeoutError(e),
+  // Cancelling twice is harmless; a timeout is not retried, as the table says.
+  cancel: (e) => isThrottledError(e) || (isHttpError(e) && e.status >= 500) || isNetworkError(e),
+  // Creating: only when the server provably did not act, so a job is never created twice.
+  create: (e) => isThrottledError(e) || (isNetworkError(e) && e.refused),
+};
+
+const ROUTE_CLASS: Record<RouteName, keyof typeof RETRYABLE> = {
+  status: 'read',
+  'status-sync': 'read',
+  stream: 'read',
+  health: 'read',
+  cancel: 'cancel',
+  run: 'create',
+  runsync: 'create',
+  retry: 'create',
+  'purge-queue': 'create',
+};
+
+function errorText(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { error, message } = parsed as { error?: unknown; message?: unknown };
+      if (typeof error === 'string') return truncate(error);
+      if (typeof message === 'string') return truncate(message);
+    }
+  } catch {
+    // not JSON: show the raw start of it
+  }
+  return truncate(body);
+}
+
+function parseJson(response: HttpResponse, request: RequestInfo): unknown {
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    const shown = truncate(JSON.stringify(response.body), 80);
+    const type = response.headers['content-type'] ?? 'no content type';
+    throw new DecodeError([`response body is not JSON (${type}): ${shown}`], request);
+  }
+}
+
+/** Sends calls through the endpoint's transport with timeouts, typed errors, retries and events. */
+export type Send = <A>(spec: CallSpec<A>) => Observable<A>;
+
+/** Builds the {@link Send} function of one endpoint. */
+export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): Send {
+  const { scheduler, emit, retry } = config;
+  const headersWithBody = {
+    authorization: config.authorization,
+    accept: 'application/json',
+    'content-type': 'application/json',
+  };
+  const headersWithoutBody = { authorization: config.authorization, accept: 'application/json' };
+
+  function toResult<A>(response: HttpResponse, spec: CallSpec<A>, info: RequestInfo): A {
+    const { status } = response;
+    if (status >= 200 && status < 300) return decodeOrThrow(spec.codec, parseJson(response, info), info);
+    if (status === 401 || status === 403) throw new UnauthorizedError(info, status);
+    if (status === 404) throw new NotFoundError(info, spec.jobId);
+    if (status === 429) throw new ThrottledError(info, parseRetryAfter(response.headers['retry-after'], scheduler.now()));
+    throw new HttpError(info, status, errorText(response.body));
+  }
+
+  return <A>(spec: CallSpec<A>): Observable<A> => {
+    const path = `/${config.endpointId}${spec.path}${spec.wait === undefined ? '' : `?wait=${Math.ceil(spec.wait)}`}`;
+    const request: HttpRequest = {
+      method: spec.method,
+      url: config.baseUrl + path,
+      path,
+      route: spec.route,
+      headers: spec.body === undefined ? headersWithoutBody : headersWithBody,
+      ...(spec.body !== undefined && { body: spec.body }),
+    };
+    const info: RequestInfo = { method: spec.method, path };
+    const limit = (spec.timeout ?? config.requestTimeout) + (spec.wait ?? 0);
+
+    return defer(() => {
+      let attempt = 0;
+      const once$ = defer(() => {
+      const startedAt = scheduler.now();
+      emit({ type: 'request', route: spec.route, method: spec.method, path, attempt: attempt++ });
+      return config.transport(request).pipe(
+        timeout({
+          first: limit,
+          scheduler,
+          with: () => throwError(() => new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
+        }),
+        map((response) => {
+          emit({
+            type: 'response',
+            route: spec.route,
+            method: spec.method,
+            path,
+            status: response.status,
+            elapsedMs: scheduler.now() - startedAt,
+          });
+          return toResult(response, spec, info);
+        }),
+      );
+    });
+
+      if (retry === false || retry.count === 0) return once$;
+      return once$.pipe(
+      retryWithBackoff({
+        ...retry,
+        scheduler,
+        shouldRetry: RETRYABLE[ROUTE_CLASS[spec.route]],
+        onRetry: (error, retryNumber, delayMs) =>
+          emit({
+            type: 'retry',
+            route: spec.route,
+            path,
+            retry: retryNumber,
+            delayMs,
+            reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          }),
+      }),
+    );
+    });
+  };
+}

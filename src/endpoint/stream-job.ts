@@ -1,0 +1,86 @@
+import type * as t from 'io-ts';
+import { catchError, defer, EMPTY, expand, from, map, mergeMap, Observable, of, switchMap, timer, type SchedulerLike } from 'rxjs';
+import { decodeOrThrow } from '../codecs/decode.js';
+import { isTerminal } from '../codecs/job-status.js';
+import type { JobState } from '../codecs/job-state.js';
+import type { StreamChunk, StreamResponse } from '../codecs/responses.js';
+import { isNotFoundError, JobCancelledError, JobFailedError, JobTimedOutError } from '../errors.js';
+import type { PollingPolicy } from './config.js';
+
+/** What {@link streamJob} needs from the endpoint. */
+export interface StreamDeps<C> {
+  /** GET /stream/{id}?wait=ms. */
+  readonly read: (id: string) => Observable<t.TypeOf<typeof StreamResponse>>;
+  /** GET /status/{id}, to learn why a job ended. */
+  readonly status: (id: string) => Observable<JobState<unknown>>;
+  readonly chunk?: t.Decoder<unknown, C>;
+  readonly scheduler: SchedulerLike;
+  readonly polling: PollingPolicy;
+  readonly streamWait: number;
+}
+
+const QUICK_ANSWER_MS = 1000;
+
+/** The typed error of a job that ended in a terminal status other than COMPLETED. */
+export function jobEndedError(job: JobState<unknown>): Error {
+  switch (job.status) {
+    case 'CANCELLED':
+      return new JobCancelledError(job);
+    case 'TIMED_OUT':
+      return new JobTimedOutError(job);
+    default:
+      return new JobFailedError(job);
+  }
+}
+
+/**
+ * Drains `/stream/{id}` until the job is terminal and a read comes back empty, emitting each chunk
+ * in order. Reads follow one another at once while chunks flow; an empty, quick answer backs off.
+ * If the job ended other than COMPLETED, every chunk produced before the end is emitted, then
+ * `/status` is read once for the failure text and the typed job error is thrown.
+ */
+export function streamJob<C>(id: string, deps: StreamDeps<C>): Observable<StreamChunk<C>> {
+  const { scheduler, polling } = deps;
+
+  const decodeChunk = (raw: { output: unknown }, index: number): StreamChunk<C> =>
+    deps.chunk === undefined
+      ? (raw as StreamChunk<C>)
+      : { ...raw, output: decodeOrThrow(deps.chunk, raw.output, undefined, `stream[${index}].output/`) };
+
+  const failure = (status: JobState['status']): Observable<never> =>
+    deps.status(id).pipe(
+      catchError((error: unknown) => {
+        if (isNotFoundError(error)) return of<JobState<unknown>>({ id, status });
+        throw error;
+      }),
+      map((job) => {
+        throw jobEndedError(isTerminal(job) ? job : { ...job, status });
+      }),
+    );
+
+  return defer(() => {
+    let idleDelay = 0;
+    const read = () => {
+      const startedAt = scheduler.now();
+      return deps.read(id).pipe(map((response) => ({ response, quick: scheduler.now() - startedAt < QUICK_ANSWER_MS })));
+    };
+
+    return read().pipe(
+      expand(({ response, quick }) => {
+        const chunks = response.stream ?? [];
+        if (isTerminal(response.status) && chunks.length === 0) return EMPTY;
+        if (chunks.length > 0 || !quick) {
+          idleDelay = 0;
+          return read();
+        }
+        idleDelay = idleDelay === 0 ? polling.initialInterval : Math.min(polling.maxInterval, idleDelay * 1.5);
+        return timer(Math.min(idleDelay, deps.streamWait), scheduler).pipe(switchMap(read));
+      }),
+      mergeMap(({ response }) => {
+        const chunks = response.stream ?? [];
+        const failed = isTerminal(response.status) && chunks.length === 0 && response.status !== 'COMPLETED';
+        return failed ? failure(response.status) : from(chunks).pipe(map(decodeChunk));
+      }),
+    );
+  });
+}

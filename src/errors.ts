@@ -1,0 +1,291 @@
+/**
+ * Every failure runpod-rx reports is one of the classes below, delivered through an Observable's
+ * error channel (the one exception: {@link ConfigError}, thrown synchronously by `createEndpoint`).
+ *
+ * Guards such as {@link isThrottledError} check a brand and the `name`, not `instanceof`, so they
+ * keep working when two copies of the library (CommonJS and ESM) meet in one program.
+ *
+ * No error ever holds the API key: messages are built from routes, statuses and truncated bodies.
+ *
+ * @packageDocumentation
+ */
+import type { JobState } from './codecs/job-state.js';
+
+const BRAND = Symbol.for('runpod-rx.error');
+
+/** The names of every error class, one per failure kind. */
+export type RunpodErrorName =
+  | 'RunpodError'
+  | 'ConfigError'
+  | 'InvalidInputError'
+  | 'PayloadTooLargeError'
+  | 'UnauthorizedError'
+  | 'NotFoundError'
+  | 'ThrottledError'
+  | 'HttpError'
+  | 'NetworkError'
+  | 'DecodeError'
+  | 'TimeoutError'
+  | 'JobFailedError'
+  | 'JobCancelledError'
+  | 'JobTimedOutError';
+
+/** Where a failed HTTP exchange went: method and path, never headers. */
+export interface RequestInfo {
+  readonly method: string;
+  /** Path below the base URL, e.g. `/ep1/status/abc-u1`. */
+  readonly path: string;
+}
+
+/**
+ * Base class of every runpod-rx error.
+ * @category errors
+ */
+export class RunpodError extends Error {
+  /** Brand used by the `isXxx` guards; survives duplicated library copies. */
+  readonly [BRAND] = true;
+  override readonly name: RunpodErrorName = 'RunpodError';
+}
+
+/**
+ * Invalid client configuration (missing or blank key or endpoint id, malformed base URL, insecure
+ * http to a remote host). Thrown synchronously by `createEndpoint`.
+ * @category errors
+ */
+export class ConfigError extends RunpodError {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * An argument the client refuses before sending anything: input that is not JSON-serialisable
+ * (BigInt, a cycle, a function), a malformed job id, a negative timeout, a policy out of range.
+ * @category errors
+ */
+export class InvalidInputError extends RunpodError {
+  override readonly name = 'InvalidInputError';
+}
+
+/**
+ * The request body is larger than RunPod accepts (10 MB for /run, 20 MB for /runsync). Checked
+ * before sending.
+ * @category errors
+ */
+export class PayloadTooLargeError extends RunpodError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(
+    /** Size of the encoded body in bytes. */
+    readonly bytes: number,
+    /** The route's limit in bytes. */
+    readonly limit: number,
+  ) {
+    super(`request body is ${bytes} bytes; the limit for this route is ${limit} bytes`);
+  }
+}
+
+/** Base of the errors that carry an HTTP exchange. */
+abstract class HttpExchangeError extends RunpodError {
+  constructor(
+    message: string,
+    /** The request that failed (method and path only). */
+    readonly request: RequestInfo,
+  ) {
+    super(`${message} (${request.method} ${request.path})`);
+  }
+}
+
+/**
+ * HTTP 401 or 403: the key is missing, wrong, or lacks permission for this endpoint.
+ * @category errors
+ */
+export class UnauthorizedError extends HttpExchangeError {
+  override readonly name = 'UnauthorizedError';
+  constructor(
+    request: RequestInfo,
+    /** 401 or 403. */
+    readonly status: number,
+  ) {
+    super(`unauthorized: HTTP ${status}; check the API key`, request);
+  }
+}
+
+/**
+ * HTTP 404: an unknown or expired job (results are kept 30 min after /run, 1 min after /runsync),
+ * or an unknown endpoint.
+ * @category errors
+ */
+export class NotFoundError extends HttpExchangeError {
+  override readonly name = 'NotFoundError';
+  readonly status = 404;
+  constructor(
+    request: RequestInfo,
+    /** The job id concerned, when the request named one. */
+    readonly jobId?: string,
+  ) {
+    super(jobId === undefined ? 'not found' : `job ${jobId} not found or expired`, request);
+  }
+}
+
+/**
+ * HTTP 429: over RunPod's per-endpoint rate limit.
+ * @category errors
+ */
+export class ThrottledError extends HttpExchangeError {
+  override readonly name = 'ThrottledError';
+  readonly status = 429;
+  constructor(
+    request: RequestInfo,
+    /** What the server's `Retry-After` header asked for, in ms; `undefined` when absent or unreadable. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(
+      retryAfterMs === undefined ? 'throttled (HTTP 429)' : `throttled (HTTP 429), retry after ${retryAfterMs} ms`,
+      request,
+    );
+  }
+}
+
+/**
+ * Any other non-2xx answer.
+ * @category errors
+ */
+export class HttpError extends HttpExchangeError {
+  override readonly name = 'HttpError';
+  constructor(
+    request: RequestInfo,
+    /** The HTTP status code. */
+    readonly status: number,
+    /** The start of the response body (at most 500 characters). */
+    readonly body: string,
+  ) {
+    super(`HTTP ${status}${body ? `: ${body}` : ''}`, request);
+  }
+}
+
+/**
+ * The request never got an HTTP answer: connection refused or reset, DNS failure, TLS failure.
+ * @category errors
+ */
+export class NetworkError extends RunpodError {
+  override readonly name = 'NetworkError';
+  constructor(
+    message: string,
+    /** True when the connection was refused, so the request provably never reached the server. */
+    readonly refused: boolean,
+    /** The request concerned, when known. */
+    readonly request?: RequestInfo,
+  ) {
+    super(request ? `${message} (${request.method} ${request.path})` : message);
+  }
+}
+
+/**
+ * A response body that is not JSON or does not match the expected shape; `errors` holds one line
+ * per mismatch, in io-ts path form, with values truncated.
+ * @category errors
+ */
+export class DecodeError extends RunpodError {
+  override readonly name = 'DecodeError';
+  constructor(
+    /** One line per mismatch, e.g. `Invalid value "DONE" supplied to : JobState/status: JobStatus`. */
+    readonly errors: readonly string[],
+    /** The request whose answer failed to decode, when known. */
+    readonly request?: RequestInfo,
+  ) {
+    super(
+      `response did not match the expected shape${request ? ` (${request.method} ${request.path})` : ''}:\n` +
+        errors.join('\n'),
+    );
+  }
+}
+
+/**
+ * A deadline passed: a per-request timeout, or the overall `timeout` of `watch`, `stream`,
+ * `submit` or `runSync`.
+ * @category errors
+ */
+export class TimeoutError extends RunpodError {
+  override readonly name = 'TimeoutError';
+  constructor(
+    message: string,
+    /** The job being waited for, when one is known. */
+    readonly jobId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Base of the three errors that carry a terminal job state. */
+abstract class JobEndedError extends RunpodError {
+  constructor(
+    /** The terminal state reported by RunPod. */
+    readonly job: JobState,
+  ) {
+    super(
+      `job ${job.id} ended ${job.status}` + (typeof job.error === 'string' && job.error ? `: ${truncate(job.error)}` : ''),
+    );
+  }
+}
+
+/**
+ * The job ended `FAILED`. `job.error` holds RunPod's error text.
+ * @category errors
+ */
+export class JobFailedError extends JobEndedError {
+  override readonly name = 'JobFailedError';
+}
+
+/**
+ * The job ended `CANCELLED`.
+ * @category errors
+ */
+export class JobCancelledError extends JobEndedError {
+  override readonly name = 'JobCancelledError';
+}
+
+/**
+ * The job ended `TIMED_OUT` (its execution timeout or TTL passed on the server).
+ * @category errors
+ */
+export class JobTimedOutError extends JobEndedError {
+  override readonly name = 'JobTimedOutError';
+}
+
+/** Cuts a string to `max` characters, marking the cut. Used for every value shown in a message. */
+export function truncate(text: string, max = 500): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+function guard<E extends RunpodError>(name: RunpodErrorName): (error: unknown) => error is E {
+  return (error: unknown): error is E =>
+    typeof error === 'object' && error !== null && BRAND in error && (error as { name?: unknown }).name === name;
+}
+
+/** Whether `error` is any runpod-rx error. @category guards */
+export const isRunpodError = (error: unknown): error is RunpodError =>
+  typeof error === 'object' && error !== null && BRAND in error;
+/** @category guards */
+export const isConfigError = guard<ConfigError>('ConfigError');
+/** @category guards */
+export const isInvalidInputError = guard<InvalidInputError>('InvalidInputError');
+/** @category guards */
+export const isPayloadTooLargeError = guard<PayloadTooLargeError>('PayloadTooLargeError');
+/** @category guards */
+export const isUnauthorizedError = guard<UnauthorizedError>('UnauthorizedError');
+/** @category guards */
+export const isNotFoundError = guard<NotFoundError>('NotFoundError');
+/** @category guards */
+export const isThrottledError = guard<ThrottledError>('ThrottledError');
+/** @category guards */
+export const isHttpError = guard<HttpError>('HttpError');
+/** @category guards */
+export const isNetworkError = guard<NetworkError>('NetworkError');
+/** @category guards */
+export const isDecodeError = guard<DecodeError>('DecodeError');
+/** @category guards */
+export const isTimeoutError = guard<TimeoutError>('TimeoutError');
+/** @category guards */
+export const isJobFailedError = guard<JobFailedError>('JobFailedError');
+/** @category guards */
+export const isJobCancelledError = guard<JobCancelledError>('JobCancelledError');
+/** @category guards */
+export const isJobTimedOutError = guard<JobTimedOutError>('JobTimedOutError');
