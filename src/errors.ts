@@ -221,7 +221,8 @@ abstract class JobEndedError extends RunpodError {
     readonly job: JobState,
   ) {
     super(
-      `job ${job.id} ended ${job.status}` + (typeof job.error === 'string' && job.error ? `: ${truncate(job.error)}` : ''),
+      `job ${job.id} ended ${job.status}` +
+        (typeof job.error === 'string' && job.error ? `: ${truncate(job.error)}` : ''),
     );
   }
 }

@@ -20,9 +20,7 @@ function preview(value: unknown): string {
  */
 export function reportErrors(errors: t.Errors, prefix = ''): string[] {
   return errors.map((error) => {
-    const path = error.context
-      .map(({ key, type }) => (key ? `${key}: ${type.name}` : type.name))
-      .join('/');
+    const path = error.context.map(({ key, type }) => (key ? `${key}: ${type.name}` : type.name)).join('/');
     const lead = error.message ? `${error.message}: ` : '';
     return `${lead}Invalid value ${preview(error.value)} supplied to : ${prefix}${path}`;
   });

@@ -202,7 +202,11 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     requestTimeout: positive('requestTimeout', config.requestTimeout, 30_000),
     retry,
     polling: {
-      initialInterval: positive('polling.initialInterval', config.polling?.initialInterval, DEFAULT_POLLING.initialInterval),
+      initialInterval: positive(
+        'polling.initialInterval',
+        config.polling?.initialInterval,
+        DEFAULT_POLLING.initialInterval,
+      ),
       maxInterval: positive('polling.maxInterval', config.polling?.maxInterval, DEFAULT_POLLING.maxInterval),
     },
     longPollWait: positive('longPollWait', config.longPollWait, 90_000),

@@ -166,7 +166,9 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         return send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
           map(withOutput),
           tap(track),
-          switchMap((first) => (isTerminal(first) ? of(first) : followJob(first, followDeps, { deadlineAt }).pipe(tap(track)))),
+          switchMap((first) =>
+            isTerminal(first) ? of(first) : followJob(first, followDeps, { deadlineAt }).pipe(tap(track)),
+          ),
           filter((state) => isTerminal(state)),
         );
       }),
@@ -180,8 +182,12 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         const deadlineAt = scheduler.now() + timeout;
         return untilTerminal(
-          status(jobId).pipe(switchMap((first) => concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval })))),
-        ).pipe(withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)));
+          status(jobId).pipe(
+            switchMap((first) => concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval }))),
+          ),
+        ).pipe(
+          withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
+        );
       }),
 
     stream: (id, options?: StreamOptions): Observable<StreamChunk<C>> =>
@@ -203,7 +209,9 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           scheduler,
           polling: resolved.polling,
           streamWait: resolved.streamWait,
-        }).pipe(withDeadline(timeout, scheduler, () => new TimeoutError(`stream not finished within ${timeout} ms`, jobId)));
+        }).pipe(
+          withDeadline(timeout, scheduler, () => new TimeoutError(`stream not finished within ${timeout} ms`, jobId)),
+        );
       }),
 
     submit: (request, options?: SubmitOptions) =>

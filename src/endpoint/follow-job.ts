@@ -1,4 +1,16 @@
-import { catchError, defer, EMPTY, expand, map, Observable, of, skip, switchMap, timer, type SchedulerLike } from 'rxjs';
+import {
+  catchError,
+  defer,
+  EMPTY,
+  expand,
+  map,
+  Observable,
+  of,
+  skip,
+  switchMap,
+  timer,
+  type SchedulerLike,
+} from 'rxjs';
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import { isHttpError, isNotFoundError } from '../errors.js';
@@ -55,7 +67,10 @@ export function followJob<O>(first: JobState<O>, deps: FollowDeps<O>, options: F
       return deps.statusSync(first.id, wait).pipe(
         // A server that answers at once with nothing new would make this a hot loop: pace it.
         switchMap((state) =>
-          !isTerminal(state) && previous !== undefined && sameState(state, previous) && scheduler.now() - startedAt < Math.min(wait, QUICK_ANSWER_MS)
+          !isTerminal(state) &&
+          previous !== undefined &&
+          sameState(state, previous) &&
+          scheduler.now() - startedAt < Math.min(wait, QUICK_ANSWER_MS)
             ? timer(nextPollDelay(false), scheduler).pipe(map(() => state))
             : of(state),
         ),

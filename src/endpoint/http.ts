@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { defer, map, throwError, timeout, type Observable } from 'rxjs';
+import { defer, map, take, throwError, timeout, type Observable } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import {
   DecodeError,
@@ -100,7 +100,8 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
     if (status >= 200 && status < 300) return decodeOrThrow(spec.codec, parseJson(response, info), info);
     if (status === 401 || status === 403) throw new UnauthorizedError(info, status);
     if (status === 404) throw new NotFoundError(info, spec.jobId);
-    if (status === 429) throw new ThrottledError(info, parseRetryAfter(response.headers['retry-after'], scheduler.now()));
+    if (status === 429)
+      throw new ThrottledError(info, parseRetryAfter(response.headers['retry-after'], scheduler.now()));
     throw new HttpError(info, status, errorText(response.body));
   }
 
@@ -120,45 +121,48 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
     return defer(() => {
       let attempt = 0;
       const once$ = defer(() => {
-      const startedAt = scheduler.now();
-      emit({ type: 'request', route: spec.route, method: spec.method, path, attempt: attempt++ });
-      return config.transport(request).pipe(
-        timeout({
-          first: limit,
-          scheduler,
-          with: () => throwError(() => new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
-        }),
-        map((response) => {
-          emit({
-            type: 'response',
-            route: spec.route,
-            method: spec.method,
-            path,
-            status: response.status,
-            elapsedMs: scheduler.now() - startedAt,
-          });
-          return toResult(response, spec, info);
-        }),
-      );
-    });
+        const startedAt = scheduler.now();
+        emit({ type: 'request', route: spec.route, method: spec.method, path, attempt: attempt++ });
+        return config.transport(request).pipe(
+          // The first response ends the exchange, whenever the transport completes.
+          take(1),
+          timeout({
+            first: limit,
+            scheduler,
+            with: () =>
+              throwError(() => new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
+          }),
+          map((response) => {
+            emit({
+              type: 'response',
+              route: spec.route,
+              method: spec.method,
+              path,
+              status: response.status,
+              elapsedMs: scheduler.now() - startedAt,
+            });
+            return toResult(response, spec, info);
+          }),
+        );
+      });
 
       if (retry === false || retry.count === 0) return once$;
       return once$.pipe(
-      retryWithBackoff({
-        ...retry,
-        scheduler,
-        shouldRetry: RETRYABLE[ROUTE_CLASS[spec.route]],
-        onRetry: (error, retryNumber, delayMs) =>
-          emit({
-            type: 'retry',
-            route: spec.route,
-            path,
-            retry: retryNumber,
-            delayMs,
-            reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-          }),
-      }),
-    );
+        retryWithBackoff({
+          ...retry,
+          scheduler,
+          shouldRetry: RETRYABLE[ROUTE_CLASS[spec.route]],
+          onRetry: (error, retryNumber, delayMs) =>
+            emit({
+              type: 'retry',
+              route: spec.route,
+              path,
+              retry: retryNumber,
+              delayMs,
+              reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            }),
+        }),
+      );
     });
   };
 }

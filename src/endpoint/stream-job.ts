@@ -1,5 +1,18 @@
 import type * as t from 'io-ts';
-import { catchError, defer, EMPTY, expand, from, map, mergeMap, Observable, of, switchMap, timer, type SchedulerLike } from 'rxjs';
+import {
+  catchError,
+  defer,
+  EMPTY,
+  expand,
+  from,
+  map,
+  mergeMap,
+  Observable,
+  of,
+  switchMap,
+  timer,
+  type SchedulerLike,
+} from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
@@ -62,7 +75,9 @@ export function streamJob<C>(id: string, deps: StreamDeps<C>): Observable<Stream
     let idleDelay = 0;
     const read = () => {
       const startedAt = scheduler.now();
-      return deps.read(id).pipe(map((response) => ({ response, quick: scheduler.now() - startedAt < QUICK_ANSWER_MS })));
+      return deps
+        .read(id)
+        .pipe(map((response) => ({ response, quick: scheduler.now() - startedAt < QUICK_ANSWER_MS })));
     };
 
     return read().pipe(

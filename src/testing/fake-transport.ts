@@ -126,15 +126,19 @@ export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLi
         entry.endedAt = scheduler.now();
       };
       const scripted =
-        handler(request, count) ?? throwError(() => new Error(`fake transport: no response scripted for ${key} (#${count})`));
+        handler(request, count) ??
+        throwError(() => new Error(`fake transport: no response scripted for ${key} (#${count})`));
       const subscription = scripted.subscribe({
-        next: (response) => subscriber.next(response),
+        next: (response) => {
+          if (entry.state === 'open') end('answered');
+          subscriber.next(response);
+        },
         error: (error: unknown) => {
           end('failed');
           subscriber.error(error);
         },
         complete: () => {
-          end('answered');
+          if (entry.state === 'open') end('answered');
           subscriber.complete();
         },
       });

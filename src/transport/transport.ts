@@ -2,15 +2,7 @@ import type { Observable } from 'rxjs';
 
 /** The RunPod routes, used for retry policy, rate budgets and events. @category transport */
 export type RouteName =
-  | 'run'
-  | 'runsync'
-  | 'status'
-  | 'status-sync'
-  | 'stream'
-  | 'cancel'
-  | 'retry'
-  | 'health'
-  | 'purge-queue';
+  'run' | 'runsync' | 'status' | 'status-sync' | 'stream' | 'cancel' | 'retry' | 'health' | 'purge-queue';
 
 /**
  * One HTTP request, immutable. Produced by the endpoint, consumed by a {@link Transport}.
