@@ -49,13 +49,16 @@ export function followJob<O>(first: JobState<O>, deps: FollowDeps<O>, options: F
   const { scheduler, polling } = deps;
   return defer(() => {
     let longPolling = options.pollInterval === undefined;
-    let pollDelay = options.pollInterval ?? polling.initialInterval;
+    let pollDelay = polling.initialInterval;
     let previous: JobState<O> | undefined;
 
+    /** The fixed `pollInterval`, or a delay that starts at `initialInterval` and grows ×1.5 while nothing changes. */
     const nextPollDelay = (changed: boolean): number => {
       if (options.pollInterval !== undefined) return options.pollInterval;
-      pollDelay = changed ? polling.initialInterval : Math.min(polling.maxInterval, pollDelay * 1.5);
-      return pollDelay;
+      if (changed) pollDelay = polling.initialInterval;
+      const delay = pollDelay;
+      pollDelay = Math.min(polling.maxInterval, pollDelay * 1.5);
+      return delay;
     };
 
     const poll = (delay: number): Observable<JobState<O>> =>

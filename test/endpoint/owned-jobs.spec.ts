@@ -1,0 +1,259 @@
+import { TestScheduler } from 'rxjs/testing';
+import { InvalidInputError, PayloadTooLargeError, TimeoutError, type JobState, type RunpodEvent } from 'runpod-rx';
+import { json } from 'runpod-rx/testing';
+import { fakeEndpoint } from '../helpers/endpoint';
+import { createTestScheduler } from '../helpers/test-scheduler';
+
+const queued: JobState = { id: 'j1', status: 'IN_QUEUE' };
+const running: JobState = { id: 'j1', status: 'IN_PROGRESS' };
+const completed: JobState = { id: 'j1', status: 'COMPLETED', output: [1, 2] };
+const cancelled: JobState = { id: 'j1', status: 'CANCELLED' };
+
+describe('submit (run + watch, owns the job)', () => {
+  let rx: TestScheduler;
+  beforeEach(() => {
+    rx = createTestScheduler();
+  });
+
+  it('first emits the run response itself, then each changed state; costs 2 requests for a job ending within the wait', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('--r|', { r: json(completed) }),
+      );
+      expectObservable(endpoint.submit({ input: { n: 2 } })).toBe('-a-(b|)', { a: queued, b: completed });
+      flush();
+      expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'POST /ep1/run',
+        'GET /ep1/status-sync/j1?wait=90000',
+      ]);
+      fake.expectNone('POST /ep1/cancel/*');
+    });
+  });
+
+  it.each(['FAILED', 'CANCELLED', 'TIMED_OUT'] as const)('a %s job is data: emitted, completes, nothing cancelled', (status) => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('-r|', { r: json({ id: 'j1', status }) }),
+      );
+      expectObservable(endpoint.submit({ input: 1 })).toBe('-a(b|)', { a: queued, b: { id: 'j1', status } });
+      flush();
+      fake.expectNone('POST /ep1/cancel/*');
+    });
+  });
+
+  it('unsubscribing before a terminal state aborts the long-poll and sends POST /cancel', () => {
+    const events: RunpodEvent[] = [];
+    rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      const longPoll = cold('1m r|', { r: json(completed) });
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) => (req.route === 'run' ? cold('-r|', { r: json(queued) }) : req.route === 'cancel' ? cold('-r|', { r: json(cancelled) }) : longPoll),
+        { onEvent: (e) => events.push(e) },
+      );
+      expectObservable(endpoint.submit({ input: 1 }), '^ 9ms !').toBe('-a', { a: queued });
+      expectSubscriptions(longPoll.subscriptions).toBe('-^ 8ms !');
+      flush();
+      const cancel = fake.expectOne('POST /ep1/cancel/j1');
+      expect(cancel.at).toBe(10);
+      expect(cancel.state).toBe('answered');
+      expect(events).toContainEqual({ type: 'cancel-on-abandon', jobId: 'j1' });
+      fake.verify();
+    });
+  });
+
+  it('the deadline errors with TimeoutError carrying the job id, and cancels the job', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run'
+          ? cold('-r|', { r: json(queued) })
+          : req.route === 'cancel'
+            ? cold('-r|', { r: json(cancelled) })
+            : cold('-r|', { r: json(running) }),
+      );
+      expectObservable(endpoint.submit({ input: 1 }, { timeout: 3000 })).toBe(
+        '-ab 2997ms #',
+        { a: queued, b: running },
+        new TimeoutError('job not finished within 3000 ms', 'j1'),
+      );
+      flush();
+      expect(fake.expectOne('POST /ep1/cancel/j1').at).toBe(3000);
+      expect(fake.match('GET /ep1/status-sync/j1')[0].path).toBe('/ep1/status-sync/j1?wait=2999');
+    });
+  });
+
+  it('cancelOnAbandon: false leaves the job running', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('1m r|', { r: json(completed) }),
+      );
+      expectObservable(endpoint.submit({ input: 1 }, { cancelOnAbandon: false }), '^ 9ms !').toBe('-a', { a: queued });
+      flush();
+      fake.expectNone('POST /ep1/cancel/*');
+    });
+  });
+
+  it('unsubscribing before /run answered sends nothing more: there is no job id to cancel', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('5s r|', { r: json(queued) }));
+      expectObservable(endpoint.submit({ input: 1 }), '^ 9ms !').toBe('');
+      flush();
+      expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.state}`)).toEqual(['POST /ep1/run cancelled']);
+    });
+  });
+});
+
+describe('runSync (runsync + long-poll, owns the job)', () => {
+  let rx: TestScheduler;
+  beforeEach(() => {
+    rx = createTestScheduler();
+  });
+
+  it('costs one request when the job ends within the wait, and emits only the terminal state', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('--r|', { r: json(completed) }));
+      expectObservable(endpoint.runSync({ input: 1 })).toBe('--(a|)', { a: completed });
+      flush();
+      const sent = fake.expectOne('POST /ep1/runsync');
+      expect(sent.path).toBe('/ep1/runsync?wait=90000');
+      expect(sent.body).toEqual({ input: 1 });
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+
+  it('the wait is the remaining deadline, clamped to RunPod range 1000–300000 ms', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: json(completed) }), { longPollWait: 600_000 });
+      endpoint.runSync({ input: 1 }, { timeout: 20_000 }).subscribe();
+      endpoint.runSync({ input: 1 }, { timeout: 200 }).subscribe();
+      endpoint.runSync({ input: 1 }).subscribe();
+      flush();
+      expect(fake.requests.map((r) => r.path)).toEqual([
+        '/ep1/runsync?wait=20000',
+        '/ep1/runsync?wait=1000',
+        '/ep1/runsync?wait=300000',
+      ]);
+    });
+  });
+
+  it('when the wait runs out, long-polls status-sync and emits only the terminal state', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const answers = [running, completed];
+      const { fake, endpoint } = fakeEndpoint(rx, (req, n) =>
+        req.route === 'runsync' ? cold('-r|', { r: json(queued) }) : cold('3s r|', { r: json(answers[n]) }),
+      );
+      expectObservable(endpoint.runSync({ input: 1 })).toBe('- 6000ms (a|)', { a: completed });
+      flush();
+      expect(fake.requests.map((r) => r.path)).toEqual([
+        '/ep1/runsync?wait=90000',
+        '/ep1/status-sync/j1?wait=90000',
+        '/ep1/status-sync/j1?wait=90000',
+      ]);
+    });
+  });
+
+  it('a FAILED job is data, with its error text', () => {
+    rx.run(({ cold, expectObservable }) => {
+      const failed = { id: 'sync-j1', status: 'FAILED', error: 'CUDA out of memory' };
+      const { endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: json(failed) }));
+      expectObservable(endpoint.runSync({ input: 1 })).toBe('-(a|)', { a: failed });
+    });
+  });
+
+  it('unsubscribing after the job id is known sends POST /cancel; the deadline does too', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'runsync'
+          ? cold('-r|', { r: json({ id: 'sync-j1', status: 'IN_PROGRESS' }) })
+          : req.route === 'cancel'
+            ? cold('-r|', { r: json({ id: 'sync-j1', status: 'CANCELLED' }) })
+            : cold('1m r|', { r: json(completed) }),
+      );
+      expectObservable(endpoint.runSync({ input: 1 }), '^ 49ms !').toBe('');
+      expectObservable(endpoint.runSync({ input: 1 }, { timeout: 2000 })).toBe(
+        '2s #',
+        undefined,
+        new TimeoutError('job not finished within 2000 ms', 'sync-j1'),
+      );
+      flush();
+      expect(fake.match('POST /ep1/cancel/sync-j1').map((r) => r.at)).toEqual([50, 2000]);
+    });
+  });
+
+  it('refuses input JSON cannot carry, before sending anything', () => {
+    rx.run(({ expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => undefined);
+      const cyclic: Record<string, unknown> = { a: 1 };
+      cyclic.self = cyclic;
+      expectObservable(endpoint.runSync({ input: { n: 10n } })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('the job request at key "n" is a BigInt, which JSON cannot carry; convert it to a string'),
+      );
+      expectObservable(endpoint.runSync({ input: cyclic })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('the job request at key "self" is a circular reference'),
+      );
+      expectObservable(endpoint.submit({ input: { f: () => 1 } })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('the job request at key "f" is a function, which JSON cannot carry'),
+      );
+      flush();
+      expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  it('refuses a body over 20 MB for /runsync and over 10 MB for /run, before sending anything', () => {
+    rx.run(({ expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => undefined);
+      const big = 'x'.repeat(20 * 1024 * 1024);
+      const medium = 'x'.repeat(10 * 1024 * 1024);
+      const overhead = '{"input":""}'.length;
+      expectObservable(endpoint.runSync({ input: big })).toBe(
+        '#',
+        undefined,
+        new PayloadTooLargeError(big.length + overhead, 20 * 1024 * 1024),
+      );
+      expectObservable(endpoint.run({ input: medium })).toBe(
+        '#',
+        undefined,
+        new PayloadTooLargeError(medium.length + overhead, 10 * 1024 * 1024),
+      );
+      flush();
+      expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  it('refuses a policy outside RunPod ranges', () => {
+    rx.run(({ expectObservable }) => {
+      const { endpoint } = fakeEndpoint(rx, () => undefined);
+      expectObservable(endpoint.run({ input: 1, policy: { executionTimeout: 1000 } })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('policy.executionTimeout must be a whole number of ms from 5000 to 604800000'),
+      );
+      expectObservable(endpoint.run({ input: 1, policy: { ttl: Number.NaN } })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('policy.ttl must be a whole number of ms from 10000 to 604800000'),
+      );
+    });
+  });
+
+  it('refuses negative or NaN timeouts', () => {
+    rx.run(({ expectObservable }) => {
+      const { endpoint } = fakeEndpoint(rx, () => undefined);
+      expectObservable(endpoint.runSync({ input: 1 }, { timeout: -1 })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('timeout must be a positive number of ms'),
+      );
+      expectObservable(endpoint.watch('j1', { timeout: Number.NaN })).toBe(
+        '#',
+        undefined,
+        new InvalidInputError('timeout must be a positive number of ms'),
+      );
+    });
+  });
+});
