@@ -30,16 +30,19 @@ describe('submit (run + watch, owns the job)', () => {
     });
   });
 
-  it.each(['FAILED', 'CANCELLED', 'TIMED_OUT'] as const)('a %s job is data: emitted, completes, nothing cancelled', (status) => {
-    rx.run(({ cold, expectObservable, flush }) => {
-      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
-        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('-r|', { r: json({ id: 'j1', status }) }),
-      );
-      expectObservable(endpoint.submit({ input: 1 })).toBe('-a(b|)', { a: queued, b: { id: 'j1', status } });
-      flush();
-      fake.expectNone('POST /ep1/cancel/*');
-    });
-  });
+  it.each(['FAILED', 'CANCELLED', 'TIMED_OUT'] as const)(
+    'a %s job is data: emitted, completes, nothing cancelled',
+    (status) => {
+      rx.run(({ cold, expectObservable, flush }) => {
+        const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+          req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('-r|', { r: json({ id: 'j1', status }) }),
+        );
+        expectObservable(endpoint.submit({ input: 1 })).toBe('-a(b|)', { a: queued, b: { id: 'j1', status } });
+        flush();
+        fake.expectNone('POST /ep1/cancel/*');
+      });
+    },
+  );
 
   it('unsubscribing before a terminal state aborts the long-poll and sends POST /cancel', () => {
     const events: RunpodEvent[] = [];
@@ -47,7 +50,12 @@ describe('submit (run + watch, owns the job)', () => {
       const longPoll = cold('1m r|', { r: json(completed) });
       const { fake, endpoint } = fakeEndpoint(
         rx,
-        (req) => (req.route === 'run' ? cold('-r|', { r: json(queued) }) : req.route === 'cancel' ? cold('-r|', { r: json(cancelled) }) : longPoll),
+        (req) =>
+          req.route === 'run'
+            ? cold('-r|', { r: json(queued) })
+            : req.route === 'cancel'
+              ? cold('-r|', { r: json(cancelled) })
+              : longPoll,
         { onEvent: (e) => events.push(e) },
       );
       expectObservable(endpoint.submit({ input: 1 }), '^ 9ms !').toBe('-a', { a: queued });
@@ -187,7 +195,9 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
       expectObservable(endpoint.runSync({ input: { n: 10n } })).toBe(
         '#',
         undefined,
-        new InvalidInputError('the job request at key "n" is a BigInt, which JSON cannot carry; convert it to a string'),
+        new InvalidInputError(
+          'the job request at key "n" is a BigInt, which JSON cannot carry; convert it to a string',
+        ),
       );
       expectObservable(endpoint.runSync({ input: cyclic })).toBe(
         '#',

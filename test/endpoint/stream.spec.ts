@@ -41,7 +41,10 @@ describe('stream', () => {
 
   it('keeps extra chunk fields, reads a missing stream array as empty', () => {
     rx.run(({ cold, expectObservable }) => {
-      const reads = [{ status: 'IN_PROGRESS', stream: [{ output: 'x', metrics: { tokens: 3 } }] }, { status: 'COMPLETED' }];
+      const reads = [
+        { status: 'IN_PROGRESS', stream: [{ output: 'x', metrics: { tokens: 3 } }] },
+        { status: 'COMPLETED' },
+      ];
       const { endpoint } = fakeEndpoint(rx, (_req, n) => cold('-r|', { r: json(reads[n]) }));
       expectObservable(endpoint.stream('j1')).toBe('-a|', { a: { output: 'x', metrics: { tokens: 3 } } });
     });
@@ -58,7 +61,11 @@ describe('stream', () => {
       const { fake, endpoint } = fakeEndpoint(rx, (req, n) =>
         req.route === 'stream' ? cold('-r|', { r: json(reads[n]) }) : cold('-r|', { r: json(failed) }),
       );
-      expectObservable(endpoint.stream('j1')).toBe('-ab-#', { a: chunk(1), b: chunk(2) }, new JobFailedError(failed as never));
+      expectObservable(endpoint.stream('j1')).toBe(
+        '-ab-#',
+        { a: chunk(1), b: chunk(2) },
+        new JobFailedError(failed as never),
+      );
       flush();
       fake.expectOne('GET /ep1/status/j1');
     });
@@ -70,7 +77,9 @@ describe('stream', () => {
   ] as const)('a %s job errors with its typed error', (status, Type) => {
     rx.run(({ cold, expectObservable }) => {
       const { endpoint } = fakeEndpoint(rx, (req) =>
-        req.route === 'stream' ? cold('-r|', { r: json({ status, stream: [] }) }) : cold('-r|', { r: json({ id: 'j1', status }) }),
+        req.route === 'stream'
+          ? cold('-r|', { r: json({ status, stream: [] }) })
+          : cold('-r|', { r: json({ id: 'j1', status }) }),
       );
       expectObservable(endpoint.stream('j1')).toBe('--#', undefined, new Type({ id: 'j1', status }));
     });
@@ -83,7 +92,11 @@ describe('stream', () => {
           ? cold('-r|', { r: json({ status: 'FAILED', stream: [] }) })
           : cold('-r|', { r: json({ error: 'gone' }, 404) }),
       );
-      expectObservable(endpoint.stream('j1')).toBe('--#', undefined, new JobFailedError({ id: 'j1', status: 'FAILED' }));
+      expectObservable(endpoint.stream('j1')).toBe(
+        '--#',
+        undefined,
+        new JobFailedError({ id: 'j1', status: 'FAILED' }),
+      );
     });
   });
 
@@ -106,7 +119,9 @@ describe('stream', () => {
     rx.run(({ cold, expectObservable }) => {
       const Token = t.type({ token: t.string }, 'Token');
       const reads = [{ status: 'IN_PROGRESS', stream: [chunk({ token: 'hi' }), chunk({ token: 7 })] }];
-      const { endpoint } = fakeEndpoint(rx, (_req, n) => cold('-r|', { r: json(reads[n]) }), { codecs: { chunk: Token } });
+      const { endpoint } = fakeEndpoint(rx, (_req, n) => cold('-r|', { r: json(reads[n]) }), {
+        codecs: { chunk: Token },
+      });
       expectObservable(endpoint.stream('j1')).toBe(
         '-(a#)',
         { a: chunk({ token: 'hi' }) },
@@ -117,7 +132,9 @@ describe('stream', () => {
 
   it('the deadline errors with TimeoutError carrying the job id and aborts the read', () => {
     rx.run(({ cold, expectObservable, flush }) => {
-      const { fake, endpoint } = fakeEndpoint(rx, () => cold('3s r|', { r: json({ status: 'IN_PROGRESS', stream: [] }) }));
+      const { fake, endpoint } = fakeEndpoint(rx, () =>
+        cold('3s r|', { r: json({ status: 'IN_PROGRESS', stream: [] }) }),
+      );
       expectObservable(endpoint.stream('j1', { timeout: 1000 })).toBe(
         '1s #',
         undefined,

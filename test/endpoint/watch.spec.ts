@@ -63,15 +63,21 @@ describe('watch', () => {
     });
   });
 
-  it.each(['FAILED', 'CANCELLED', 'TIMED_OUT'] as const)('emits a %s terminal state as data and completes', (status) => {
-    rx.run(({ cold, expectObservable }) => {
-      const ended = { id: 'j1', status, error: status === 'FAILED' ? 'boom' : undefined };
-      const { endpoint } = fakeEndpoint(rx, (req) =>
-        req.route === 'status' ? cold('-r|', { r: json(running) }) : cold('-r|', { r: json(ended) }),
-      );
-      expectObservable(endpoint.watch('j1')).toBe('-a(b|)', { a: running, b: status === 'FAILED' ? ended : { id: 'j1', status } });
-    });
-  });
+  it.each(['FAILED', 'CANCELLED', 'TIMED_OUT'] as const)(
+    'emits a %s terminal state as data and completes',
+    (status) => {
+      rx.run(({ cold, expectObservable }) => {
+        const ended = { id: 'j1', status, error: status === 'FAILED' ? 'boom' : undefined };
+        const { endpoint } = fakeEndpoint(rx, (req) =>
+          req.route === 'status' ? cold('-r|', { r: json(running) }) : cold('-r|', { r: json(ended) }),
+        );
+        expectObservable(endpoint.watch('j1')).toBe('-a(b|)', {
+          a: running,
+          b: status === 'FAILED' ? ended : { id: 'j1', status },
+        });
+      });
+    },
+  );
 
   it('completes after one request when the job is already terminal', () => {
     rx.run(({ cold, expectObservable, flush }) => {
@@ -102,7 +108,9 @@ describe('watch', () => {
     rx.run(({ cold, expectObservable }) => {
       const polls = [queued, running, completed];
       const { endpoint } = fakeEndpoint(rx, (req, n) =>
-        req.route === 'status-sync' ? cold('-r|', { r: json({ error: 'not found' }, 404) }) : cold('-r|', { r: json(polls[n]) }),
+        req.route === 'status-sync'
+          ? cold('-r|', { r: json({ error: 'not found' }, 404) })
+          : cold('-r|', { r: json(polls[n]) }),
       );
       expectObservable(endpoint.watch('j1')).toBe('-a-b 500ms (c|)', { a: queued, b: running, c: completed });
     });
@@ -126,7 +134,9 @@ describe('watch', () => {
   it('pollInterval polls /status at that fixed interval instead of long-polling', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const polls = [queued, queued, running, completed];
-      const { fake, endpoint } = fakeEndpoint(rx, (req, n) => (req.route === 'status' ? cold('-r|', { r: json(polls[n]) }) : undefined));
+      const { fake, endpoint } = fakeEndpoint(rx, (req, n) =>
+        req.route === 'status' ? cold('-r|', { r: json(polls[n]) }) : undefined,
+      );
       expectObservable(endpoint.watch('j1', { pollInterval: 1000 })).toBe('-a 2001ms b 1000ms (c|)', {
         a: queued,
         b: running,
