@@ -251,6 +251,22 @@ export class JobTimedOutError extends JobEndedError {
   override readonly name = 'JobTimedOutError';
 }
 
+/**
+ * The typed error of a terminal job state other than COMPLETED: {@link JobFailedError},
+ * {@link JobCancelledError} or {@link JobTimedOutError}.
+ * @category errors
+ */
+export function jobEndedError(job: JobState): JobFailedError | JobCancelledError | JobTimedOutError {
+  switch (job.status) {
+    case 'CANCELLED':
+      return new JobCancelledError(job);
+    case 'TIMED_OUT':
+      return new JobTimedOutError(job);
+    default:
+      return new JobFailedError(job);
+  }
+}
+
 /** Cuts a string to `max` characters, marking the cut. Used for every value shown in a message. */
 export function truncate(text: string, max = 500): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;

@@ -62,5 +62,6 @@ export {
   isThrottledError,
   isTimeoutError,
   isUnauthorizedError,
+  jobEndedError,
 } from './errors.js';
 export type { RequestInfo, RunpodErrorName } from './errors.js';

@@ -17,7 +17,7 @@ import { decodeOrThrow } from '../codecs/decode.js';
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import type { StreamChunk, StreamResponse } from '../codecs/responses.js';
-import { isNotFoundError, JobCancelledError, JobFailedError, JobTimedOutError } from '../errors.js';
+import { isNotFoundError, jobEndedError } from '../errors.js';
 import type { PollingPolicy } from './config.js';
 
 /** What {@link streamJob} needs from the endpoint. */
@@ -33,18 +33,6 @@ export interface StreamDeps<C> {
 }
 
 const QUICK_ANSWER_MS = 1000;
-
-/** The typed error of a job that ended in a terminal status other than COMPLETED. */
-export function jobEndedError(job: JobState<unknown>): Error {
-  switch (job.status) {
-    case 'CANCELLED':
-      return new JobCancelledError(job);
-    case 'TIMED_OUT':
-      return new JobTimedOutError(job);
-    default:
-      return new JobFailedError(job);
-  }
-}
 
 /**
  * Drains `/stream/{id}` until the job is terminal and a read comes back empty, emitting each chunk
