@@ -1,0 +1,341 @@
+import type { EmulatorClock } from './clock.js';
+import { EndpointRuntime, type HealthBody } from './endpoint-runtime.js';
+import { asyncJobId, syncJobId, type IdSource } from './ids.js';
+import { isTerminal, snapshotOf, statusBody, type JobRecord, type JobRun, type WorkerSlot } from './job.js';
+import type { ParsedJobRequest } from './job-request.js';
+import { executeHandler } from './job-runner.js';
+import { JobStore } from './job-store.js';
+import type { StatsCollector } from './stats.js';
+import type { TimerSet } from './timers.js';
+import type { EmulatorEndpointOptions, EmulatorHandler, EmulatorJobSnapshot, EmulatorJobStatus } from './types.js';
+import type { WebhookSender } from './webhooks.js';
+
+/** What the engine needs. */
+export interface EngineDeps {
+  clock: EmulatorClock;
+  timers: TimerSet;
+  stats: StatsCollector;
+  ids: IdSource;
+  webhooks: WebhookSender;
+  defaultWorkers: number;
+  defaultHandler: EmulatorHandler;
+  endpoints: Record<string, EmulatorEndpointOptions>;
+  retention: { runMs: number; runsyncMs: number };
+}
+
+const abortError = (message: string): DOMException => new DOMException(message, 'AbortError');
+
+/**
+ * The job state machine: submission, dispatch to workers, completion, cancel,
+ * retry, purge, worker crashes, ttl and retention expiry. HTTP-free.
+ */
+export class Engine {
+  /** Live jobs. */
+  readonly store = new JobStore();
+  private readonly endpoints = new Map<string, EndpointRuntime>();
+  private closed = false;
+
+  /** @param deps collaborators and settings. */
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** The runtime of `endpointId`, created on first use. */
+  endpoint(endpointId: string): EndpointRuntime {
+    let ep = this.endpoints.get(endpointId);
+    if (!ep) {
+      const own = Object.prototype.hasOwnProperty.call(this.deps.endpoints, endpointId)
+        ? this.deps.endpoints[endpointId]
+        : undefined;
+      ep = new EndpointRuntime(
+        endpointId,
+        own?.handler ?? this.deps.defaultHandler,
+        own?.workers ?? this.deps.defaultWorkers,
+        this.deps.ids,
+        (job, worker) => this.start(job, worker),
+      );
+      this.endpoints.set(endpointId, ep);
+    }
+    return ep;
+  }
+
+  /** Creates a job and queues it. */
+  submit(endpointId: string, request: ParsedJobRequest, sync: boolean): JobRecord {
+    const now = this.deps.clock.now();
+    const job: JobRecord = {
+      id: sync ? syncJobId(this.deps.ids) : asyncJobId(this.deps.ids),
+      endpointId,
+      sync,
+      input: request.input,
+      executionTimeoutMs: request.executionTimeoutMs,
+      ttlMs: request.ttlMs,
+      status: 'IN_QUEUE',
+      createdAt: now,
+      queuedAt: now,
+      attempts: 0,
+      crashes: 0,
+      streamBuffer: [],
+      chunksProduced: 0,
+      timers: {},
+      listeners: new Set(),
+      deleted: false,
+    };
+    if (request.webhook !== undefined) (job as { webhook?: string }).webhook = request.webhook;
+    this.store.add(job);
+    this.deps.stats.data.jobsCreated += 1;
+    // policy.ttl: total lifetime from submission; the job is deleted in any state.
+    job.timers.ttl = this.deps.timers.set(() => this.expire(job), job.ttlMs);
+    this.endpoint(endpointId).enqueue(job);
+    return job;
+  }
+
+  /** Status body of a job now. */
+  body(job: JobRecord): ReturnType<typeof statusBody> {
+    return statusBody(job, this.deps.clock.now());
+  }
+
+  /**
+   * Cancels a queued or running job (running handlers get their signal aborted).
+   * A terminal job is left as it is.
+   */
+  cancel(job: JobRecord): void {
+    if (job.deleted || isTerminal(job.status)) return;
+    if (job.status === 'IN_QUEUE') this.endpoint(job.endpointId).dequeue(job);
+    this.finish(job, 'CANCELLED', {}, 'Job cancelled');
+  }
+
+  /** Requeues a FAILED or TIMED_OUT job (same id); false for any other state. */
+  retry(job: JobRecord): boolean {
+    if (job.deleted || (job.status !== 'FAILED' && job.status !== 'TIMED_OUT')) return false;
+    this.deps.timers.clear(job.timers.retention);
+    job.timers.retention = undefined;
+    job.expiresAt = undefined;
+    job.crashes = 0;
+    this.requeue(job);
+    this.deps.stats.data.jobsRetried += 1;
+    this.endpoint(job.endpointId).counters.retried += 1;
+    this.notify(job);
+    this.endpoint(job.endpointId).enqueue(job);
+    return true;
+  }
+
+  /**
+   * Removes every queued job of an endpoint; running jobs continue.
+   * GUESS: purged jobs become CANCELLED (rather than vanishing) so that watchers end.
+   */
+  purge(endpointId: string): number {
+    const removed = this.endpoint(endpointId).purge();
+    for (const job of removed) {
+      this.finish(job, 'CANCELLED', {}, 'Job purged', true);
+    }
+    this.deps.stats.data.jobsPurged += removed.length;
+    return removed.length;
+  }
+
+  /**
+   * `/status?ttl=ms`: GUESS: keeps the result at most `ms` more after completion
+   * (from now when already terminal). It can only shorten retention.
+   */
+  shortenRetention(job: JobRecord, ms: number): void {
+    job.retentionOverrideMs = Math.min(job.retentionOverrideMs ?? Number.POSITIVE_INFINITY, ms);
+    if (isTerminal(job.status)) {
+      const deadline = this.deps.clock.now() + ms;
+      if (job.expiresAt === undefined || deadline < job.expiresAt) this.scheduleRetention(job, deadline);
+    }
+  }
+
+  /** `/health` of an endpoint. */
+  health(endpointId: string): HealthBody {
+    return this.endpoint(endpointId).health();
+  }
+
+  /** Snapshots of live jobs. */
+  snapshots(endpointId?: string): EmulatorJobSnapshot[] {
+    const out: EmulatorJobSnapshot[] = [];
+    for (const job of this.store.all()) {
+      if (endpointId === undefined || job.endpointId === endpointId) out.push(snapshotOf(job));
+    }
+    return out;
+  }
+
+  /** Aborts every running handler and stops dispatching. Timers are cleared by the caller. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const job of this.store.all()) {
+      const run = job.run;
+      if (!run) continue;
+      job.run = undefined;
+      run.controller.abort(abortError('Emulator closed'));
+    }
+    for (const job of this.store.all()) job.listeners.clear();
+  }
+
+  private notify(job: JobRecord): void {
+    this.store.notify(job);
+  }
+
+  /** Puts a job back in the IN_QUEUE state, forgetting its previous attempt. */
+  private requeue(job: JobRecord): void {
+    job.status = 'IN_QUEUE';
+    job.queuedAt = this.deps.clock.now();
+    job.startedAt = undefined;
+    job.completedAt = undefined;
+    job.workerId = undefined;
+    job.output = undefined;
+    job.error = undefined;
+    job.progress = undefined;
+    job.streamBuffer = [];
+    job.chunksProduced = 0;
+  }
+
+  private start(job: JobRecord, worker: WorkerSlot): void {
+    if (this.closed) return;
+    const now = this.deps.clock.now();
+    job.status = 'IN_PROGRESS';
+    job.startedAt = now;
+    job.workerId = worker.id;
+    job.attempts += 1;
+    worker.job = job;
+    const run: JobRun = { controller: new AbortController(), worker };
+    job.run = run;
+    job.timers.execution = this.deps.timers.set(
+      () => this.finish(job, 'TIMED_OUT', {}, 'Job timed out (policy.executionTimeout)'),
+      job.executionTimeoutMs,
+    );
+    this.notify(job);
+    const ep = this.endpoint(job.endpointId);
+    executeHandler(
+      ep.handler,
+      { id: job.id, input: structuredClone(job.input), endpointId: job.endpointId },
+      run.controller.signal,
+      this.deps.timers,
+      {
+        isCurrent: () => job.run === run && !this.closed && !job.deleted,
+        progress: (update) => {
+          job.progress = update;
+          this.notify(job);
+        },
+        chunk: (item) => {
+          job.streamBuffer.push({ output: item });
+          job.chunksProduced += 1;
+          this.notify(job);
+        },
+        complete: (output, streamed) => this.finish(job, 'COMPLETED', { output, streamed }),
+        fail: (message) => this.finish(job, 'FAILED', { error: message }),
+        crash: (message) => this.crash(job, message),
+      },
+    );
+  }
+
+  /** Moves a non-terminal job to a terminal state. */
+  private finish(
+    job: JobRecord,
+    status: EmulatorJobStatus,
+    fields: { output?: unknown; error?: string; streamed?: boolean },
+    abortMessage?: string,
+    purged = false,
+  ): void {
+    if (job.deleted || isTerminal(job.status)) return;
+    const { stats, timers, clock } = this.deps;
+    const ep = this.endpoint(job.endpointId);
+    timers.clear(job.timers.execution);
+    job.timers.execution = undefined;
+    const run = job.run;
+    job.run = undefined;
+    if (run) ep.release(run.worker, false);
+
+    job.status = status;
+    job.completedAt = clock.now();
+    job.progress = undefined;
+    job.output = status === 'COMPLETED' ? fields.output : undefined;
+    job.error = status === 'FAILED' ? fields.error : undefined;
+    if (status === 'COMPLETED' && !fields.streamed && fields.output !== undefined && job.chunksProduced === 0) {
+      // GUESS: a non-generator job's output is also readable once from /stream, as one chunk.
+      job.streamBuffer.push({ output: fields.output });
+    }
+    switch (status) {
+      case 'COMPLETED':
+        stats.data.jobsCompleted += 1;
+        ep.counters.completed += 1;
+        break;
+      case 'FAILED':
+        stats.data.jobsFailed += 1;
+        ep.counters.failed += 1;
+        break;
+      case 'TIMED_OUT':
+        stats.data.jobsTimedOut += 1;
+        // GUESS: /health counts TIMED_OUT jobs as failed.
+        ep.counters.failed += 1;
+        break;
+      case 'CANCELLED':
+        if (!purged) stats.data.jobsCancelled += 1;
+        break;
+      default:
+        break;
+    }
+    const base = job.sync ? this.deps.retention.runsyncMs : this.deps.retention.runMs;
+    this.scheduleRetention(job, job.completedAt + Math.min(base, job.retentionOverrideMs ?? base));
+    if (run && abortMessage) run.controller.abort(abortError(abortMessage));
+    // GUESS: webhooks fire for every terminal state, CANCELLED included.
+    if (job.webhook !== undefined) this.deps.webhooks.send(job.webhook, statusBody(job, clock.now()));
+    this.notify(job);
+    ep.pump();
+  }
+
+  /**
+   * A worker died while running `job`. The worker is replaced (new id). GUESS: the
+   * platform requeues the job once (at the head of the queue, counted in
+   * `health.jobs.retried`); a second crash of the same submission makes it FAILED.
+   */
+  private crash(job: JobRecord, message: string): void {
+    const run = job.run;
+    if (!run || job.deleted) return;
+    const ep = this.endpoint(job.endpointId);
+    this.deps.timers.clear(job.timers.execution);
+    job.timers.execution = undefined;
+    job.run = undefined;
+    ep.release(run.worker, true);
+    this.deps.stats.data.workerCrashes += 1;
+    if (job.crashes === 0) {
+      job.crashes = 1;
+      this.requeue(job);
+      this.deps.stats.data.jobsRetried += 1;
+      ep.counters.retried += 1;
+      this.notify(job);
+      ep.enqueue(job, true);
+      return;
+    }
+    this.finish(job, 'FAILED', { error: `Worker exited unexpectedly: ${message}` });
+  }
+
+  private scheduleRetention(job: JobRecord, deadline: number): void {
+    this.deps.timers.clear(job.timers.retention);
+    job.expiresAt = deadline;
+    job.timers.retention = this.deps.timers.set(
+      () => this.expire(job),
+      Math.max(0, deadline - this.deps.clock.now()),
+    );
+  }
+
+  /** Deletes a job (ttl or retention): `/status` answers 404 afterwards. */
+  private expire(job: JobRecord): void {
+    if (job.deleted) return;
+    job.deleted = true;
+    const ep = this.endpoint(job.endpointId);
+    ep.dequeue(job);
+    const { timers } = this.deps;
+    timers.clear(job.timers.ttl);
+    timers.clear(job.timers.retention);
+    timers.clear(job.timers.execution);
+    const run = job.run;
+    job.run = undefined;
+    if (run) {
+      ep.release(run.worker, false);
+      run.controller.abort(abortError('Job expired (policy.ttl)'));
+    }
+    this.store.remove(job);
+    this.deps.stats.data.jobsExpired += 1;
+    this.notify(job);
+    job.listeners.clear();
+    ep.pump();
+  }
+}

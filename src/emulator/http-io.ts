@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CORS_HEADERS } from './cors.js';
+
+/** Sends a JSON response (exact status, `application/json`, CORS headers). */
+export type JsonSender = (
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers?: Record<string, string>,
+) => void;
+
+/** Creates a {@link JsonSender} that reports each status code to `onResponse`. */
+export function createJsonSender(onResponse: (code: number) => void): JsonSender {
+  return (res, code, body, headers) => {
+    if (res.headersSent || res.writableEnded || res.destroyed) return;
+    const text = JSON.stringify(body);
+    res.writeHead(code, {
+      ...CORS_HEADERS,
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+    onResponse(code);
+  };
+}
+
+/** Result of reading a request body. */
+export type BodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; code: 400 | 413; message: string };
+
+/**
+ * Reads and parses a JSON body of at most `limit` bytes. An empty body gives
+ * `value: undefined`. Over the limit it stops reading at once (413); the caller
+ * should then close the connection. Malformed JSON gives 400.
+ */
+export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      resolve(tooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: BodyResult): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        req.pause();
+        finish(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      if (size === 0) {
+        finish({ ok: true, value: undefined });
+        return;
+      }
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      if (text.trim().length === 0) {
+        finish({ ok: true, value: undefined });
+        return;
+      }
+      try {
+        finish({ ok: true, value: JSON.parse(text) as unknown });
+      } catch {
+        finish({ ok: false, code: 400, message: 'malformed JSON body' });
+      }
+    };
+    const onError = (): void => finish({ ok: false, code: 400, message: 'request body could not be read' });
+    const onClose = (): void => finish({ ok: false, code: 400, message: 'request body incomplete' });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+function tooLarge(limit: number): BodyResult {
+  return { ok: false, code: 413, message: `request body exceeds ${limit} bytes` };
+}
+
+/** Parses a millisecond query parameter; `undefined` when absent, `NaN` when invalid. */
+export function parseMs(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : Number.NaN;
+}
+
+/** Clamps `value` into [min, max]. */
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

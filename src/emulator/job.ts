@@ -1,0 +1,108 @@
+import type { TimerHandle } from './timers.js';
+import type { EmulatorJobSnapshot, EmulatorJobStatus } from './types.js';
+
+/** A worker slot of an endpoint. */
+export interface WorkerSlot {
+  /** Current worker id (changes when the worker crashes and is replaced). */
+  id: string;
+  /** The job it runs, if busy. */
+  job?: JobRecord;
+}
+
+/** The current execution of a job (one per attempt). */
+export interface JobRun {
+  /** Aborted on cancel, timeout, expiry and close. */
+  readonly controller: AbortController;
+  /** The worker running it. */
+  readonly worker: WorkerSlot;
+}
+
+/** Everything the emulator knows about one job. */
+export interface JobRecord {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly sync: boolean;
+  readonly input: unknown;
+  readonly webhook?: string;
+  /** `policy.executionTimeout` (ms). */
+  readonly executionTimeoutMs: number;
+  /** `policy.ttl` (ms from submission). */
+  readonly ttlMs: number;
+  status: EmulatorJobStatus;
+  readonly createdAt: number;
+  /** When the job (re-)entered the queue. */
+  queuedAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  attempts: number;
+  /** Crashes of the current submission (reset by `/retry`). */
+  crashes: number;
+  workerId?: string;
+  /** Terminal output (COMPLETED). */
+  output?: unknown;
+  /** Latest progress update (shown while IN_PROGRESS). */
+  progress?: unknown;
+  /** FAILED error text. */
+  error?: string;
+  /** Chunks not yet read by `/stream`. */
+  streamBuffer: Array<{ output: unknown }>;
+  /** Number of chunks the current attempt produced. */
+  chunksProduced: number;
+  /** Retention after completion requested by `/status?ttl=` (ms); shortens the default. */
+  retentionOverrideMs?: number;
+  /** When a terminal job will be deleted (clock ms). */
+  expiresAt?: number;
+  run?: JobRun;
+  timers: { ttl?: TimerHandle; retention?: TimerHandle; execution?: TimerHandle };
+  /** Called on every change (status, progress, chunk, deletion). */
+  readonly listeners: Set<() => void>;
+  deleted: boolean;
+}
+
+/** Statuses after which a job never changes (except via `/retry`). */
+const TERMINAL: ReadonlySet<EmulatorJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+
+/** Whether a status is terminal. */
+export function isTerminal(status: EmulatorJobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** The JSON body RunPod returns for a job (status, status-sync, runsync, cancel, webhook). */
+export interface StatusBody {
+  id: string;
+  status: EmulatorJobStatus;
+  delayTime?: number;
+  executionTime?: number;
+  workerId?: string;
+  output?: unknown;
+  error?: string;
+}
+
+/** Builds the status body of a job at time `now`. */
+export function statusBody(job: JobRecord, now: number): StatusBody {
+  const body: StatusBody = { id: job.id, status: job.status };
+  if (job.startedAt !== undefined) {
+    body.delayTime = Math.max(0, Math.round(job.startedAt - job.queuedAt));
+    body.executionTime = Math.max(0, Math.round((job.completedAt ?? now) - job.startedAt));
+    if (job.workerId !== undefined) body.workerId = job.workerId;
+  }
+  if (job.status === 'IN_PROGRESS' && job.progress !== undefined) body.output = job.progress;
+  if (job.status === 'COMPLETED' && job.output !== undefined) body.output = job.output;
+  if (job.status === 'FAILED' && job.error !== undefined) body.error = job.error;
+  return body;
+}
+
+/** The public snapshot of a job. */
+export function snapshotOf(job: JobRecord): EmulatorJobSnapshot {
+  const snap: EmulatorJobSnapshot = {
+    id: job.id,
+    endpointId: job.endpointId,
+    status: job.status,
+    createdAt: job.createdAt,
+    attempts: job.attempts,
+    sync: job.sync,
+  };
+  if (job.startedAt !== undefined) snap.startedAt = job.startedAt;
+  if (job.completedAt !== undefined) snap.completedAt = job.completedAt;
+  return snap;
+}

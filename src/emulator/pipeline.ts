@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KeyCheck } from './auth.js';
+import { answerPreflight, CORS_HEADERS } from './cors.js';
+import type { Engine } from './engine.js';
+import type { FaultDecision, FaultInjector } from './faults.js';
+import { readJsonBody, type JsonSender } from './http-io.js';
+import type { LongPolls } from './long-poll.js';
+import { rateGroupOf, type RateLimiter } from './rate-limiter.js';
+import { matchRoute } from './router.js';
+import { BODY_LIMITS, ROUTE_HANDLERS } from './routes/index.js';
+import type { StatsCollector } from './stats.js';
+import type { TimerSet } from './timers.js';
+
+/** Collaborators of the request pipeline. */
+export interface PipelineDeps {
+  engine: Engine;
+  longPolls: LongPolls;
+  stats: StatsCollector;
+  timers: TimerSet;
+  send: JsonSender;
+  keyCheck: KeyCheck;
+  rateLimiter?: RateLimiter;
+  faults: FaultInjector;
+  isClosed(): boolean;
+}
+
+/** Body of a `malformed` fault: a 200 that is not JSON (like a proxy's HTML page). */
+const MALFORMED_BODY = '<html><body><h1>200 OK</h1><p>upstream sent garbage</p></body></html>';
+/** Bytes actually sent by a `truncated` fault, and the length it announces. */
+const TRUNCATED_BODY = '{"id":"truncated-respo';
+const TRUNCATED_DECLARED = 512;
+
+/** Answers a request with an injected fault (the request itself is not executed). */
+function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerResponse, deps: PipelineDeps): void {
+  deps.stats.fault(kind);
+  switch (kind) {
+    case 'throttle':
+      deps.send(res, 429, { error: 'Too many requests (injected fault)' }, { 'Retry-After': '1' });
+      return;
+    case 'serverError':
+      deps.send(res, 500, { error: 'Internal server error (injected fault)' });
+      return;
+    case 'reset':
+      res.socket?.destroy();
+      res.destroy();
+      return;
+    case 'malformed':
+      res.writeHead(200, {
+        ...CORS_HEADERS,
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(MALFORMED_BODY)),
+      });
+      res.end(MALFORMED_BODY);
+      deps.stats.response(200);
+      return;
+    case 'truncated': {
+      res.writeHead(200, {
+        ...CORS_HEADERS,
+        'Content-Type': 'application/json',
+        'Content-Length': String(TRUNCATED_DECLARED),
+      });
+      deps.stats.response(200);
+      const socket = res.socket;
+      res.write(TRUNCATED_BODY, () => {
+        socket?.destroySoon();
+      });
+      return;
+    }
+  }
+}
+
+/**
+ * Builds the request listener: preflight, routing (404/405), auth (401), rate
+ * limit (429), faults, body (400/413), then the route handler.
+ */
+export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { stats, send } = deps;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://emulator.local');
+    } catch {
+      stats.request('unknown');
+      send(res, 404, { error: 'not found' });
+      return;
+    }
+    if (method === 'OPTIONS') {
+      stats.request('preflight');
+      answerPreflight(res);
+      stats.response(204);
+      return;
+    }
+    const match = matchRoute(method, url.pathname);
+    if (match.kind === 'notFound') {
+      stats.request('unknown');
+      send(res, 404, { error: `no route for ${method} ${url.pathname}` });
+      return;
+    }
+    stats.request(match.route);
+    if (match.kind === 'methodNotAllowed') {
+      send(res, 405, { error: `method ${method} not allowed on ${match.route}` }, { Allow: match.allow });
+      return;
+    }
+    if (!deps.keyCheck(req.headers.authorization)) {
+      send(res, 401, { error: 'Unauthorized: missing or invalid API key' });
+      return;
+    }
+    if (deps.rateLimiter) {
+      const decision = deps.rateLimiter.take(match.endpointId, rateGroupOf(match.route));
+      if (!decision.allowed) {
+        stats.data.rateLimited += 1;
+        send(
+          res,
+          429,
+          { error: `rate limit exceeded for ${match.route} on endpoint ${match.endpointId}` },
+          { 'Retry-After': String(decision.retryAfterSeconds) },
+        );
+        return;
+      }
+    }
+    // Faults are decided before anything changes state: a faulted request is never executed.
+    const fault = deps.faults.draw(match.route);
+    if (fault.latencyMs > 0) {
+      stats.fault('latency');
+      await deps.timers.sleep(fault.latencyMs);
+      if (res.destroyed || deps.isClosed()) return;
+    }
+    if (fault.kind !== 'none') {
+      injectFault(fault.kind, res, deps);
+      return;
+    }
+    const body = await readJsonBody(req, BODY_LIMITS[match.route]);
+    if (res.destroyed || deps.isClosed()) return;
+    if (!body.ok) {
+      if (body.code === 413) {
+        // Stop reading: answer, then close the connection instead of draining the upload.
+        send(res, 413, { error: body.message }, { Connection: 'close' });
+        res.once('finish', () => req.socket.destroySoon());
+      } else {
+        send(res, body.code, { error: body.message });
+      }
+      return;
+    }
+    const base = {
+      req,
+      res,
+      engine: deps.engine,
+      longPolls: deps.longPolls,
+      send,
+      endpointId: match.endpointId,
+      body: body.value,
+      query: url.searchParams,
+    };
+    ROUTE_HANDLERS[match.route](match.jobId === undefined ? base : { ...base, jobId: match.jobId });
+  };
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        send(res, 500, { error: `internal emulator error: ${err instanceof Error ? err.message : String(err)}` });
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}

@@ -1,0 +1,104 @@
+import type { EmulatorClock } from './clock.js';
+import type { EmulatorRateLimits, EmulatorRoute } from './types.js';
+
+/** Rate-limit groups: `status` covers status, status-sync and stream. */
+export type RateGroup = 'run' | 'runsync' | 'status' | 'cancel' | 'purgeQueue' | 'retry' | 'health';
+
+/** RunPod's documented limits per 10 s window. retry and health: none listed. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<RateGroup, number>> = {
+  run: 1000,
+  runsync: 2000,
+  status: 2000,
+  cancel: 100,
+  purgeQueue: 2,
+  retry: Number.POSITIVE_INFINITY, // GUESS: RunPod lists no limit for /retry
+  health: Number.POSITIVE_INFINITY, // GUESS: RunPod lists no limit for /health
+};
+
+/** Maps a route to its rate-limit group. */
+export function rateGroupOf(route: EmulatorRoute): RateGroup {
+  switch (route) {
+    case 'status':
+    case 'status-sync':
+    case 'stream':
+      return 'status';
+    case 'purge-queue':
+      return 'purgeQueue';
+    default:
+      return route;
+  }
+}
+
+/** Outcome of {@link RateLimiter.take}. */
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+interface Window {
+  times: number[];
+  head: number;
+}
+
+/**
+ * Sliding-window log limiter per endpoint and route group: a request is allowed
+ * when fewer than `limit` requests were allowed in the last `windowMs`.
+ */
+export class RateLimiter {
+  private readonly windows = new Map<string, Window>();
+  private readonly limits: Record<RateGroup, number>;
+  private readonly windowMs: number;
+
+  /**
+   * @param clock time source.
+   * @param overrides per-group limits (RunPod's defaults otherwise).
+   * @param scale multiplier applied to every limit (at least 1 request remains allowed).
+   */
+  constructor(
+    private readonly clock: EmulatorClock,
+    overrides: EmulatorRateLimits = {},
+    scale = 1,
+  ) {
+    this.windowMs = overrides.windowMs ?? 10_000;
+    const pick = (group: RateGroup, value: number | undefined): number => {
+      const base = value ?? DEFAULT_RATE_LIMITS[group];
+      return Number.isFinite(base) ? Math.max(1, Math.floor(base * scale)) : base;
+    };
+    this.limits = {
+      run: pick('run', overrides.run),
+      runsync: pick('runsync', overrides.runsync),
+      status: pick('status', overrides.status),
+      cancel: pick('cancel', overrides.cancel),
+      purgeQueue: pick('purgeQueue', overrides.purgeQueue),
+      retry: pick('retry', overrides.retry),
+      health: pick('health', overrides.health),
+    };
+  }
+
+  /** The effective limit of a group. */
+  limitOf(group: RateGroup): number {
+    return this.limits[group];
+  }
+
+  /** Counts one request of `endpointId`/`group` if allowed. */
+  take(endpointId: string, group: RateGroup): RateDecision {
+    const limit = this.limits[group];
+    if (!Number.isFinite(limit)) return { allowed: true };
+    const key = `${endpointId}\u0000${group}`;
+    let w = this.windows.get(key);
+    if (!w) {
+      w = { times: [], head: 0 };
+      this.windows.set(key, w);
+    }
+    const now = this.clock.now();
+    const horizon = now - this.windowMs;
+    while (w.head < w.times.length && w.times[w.head] <= horizon) w.head++;
+    if (w.head > 1024 && w.head * 2 > w.times.length) {
+      w.times = w.times.slice(w.head);
+      w.head = 0;
+    }
+    if (w.times.length - w.head >= limit) {
+      const freesAt = w.times[w.head] + this.windowMs;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((freesAt - now) / 1000)) };
+    }
+    w.times.push(now);
+    return { allowed: true };
+  }
+}

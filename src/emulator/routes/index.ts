@@ -1,0 +1,36 @@
+import type { EmulatorRoute } from '../types.js';
+import { cancelRoute } from './cancel.js';
+import type { RouteHandler } from './context.js';
+import { healthRoute } from './health.js';
+import { purgeQueueRoute } from './purge-queue.js';
+import { retryRoute } from './retry.js';
+import { runRoute } from './run.js';
+import { runsyncRoute } from './runsync.js';
+import { statusRoute, statusSyncRoute } from './status.js';
+import { streamRoute } from './stream.js';
+
+/** Handler of every route. */
+export const ROUTE_HANDLERS: Readonly<Record<EmulatorRoute, RouteHandler>> = {
+  run: runRoute,
+  runsync: runsyncRoute,
+  status: statusRoute,
+  'status-sync': statusSyncRoute,
+  stream: streamRoute,
+  cancel: cancelRoute,
+  retry: retryRoute,
+  'purge-queue': purgeQueueRoute,
+  health: healthRoute,
+};
+
+/** Body size limits: RunPod's 10 MB (/run) and 20 MB (/runsync); 1 MB elsewhere. GUESS: MB = MiB. */
+export const BODY_LIMITS: Readonly<Record<EmulatorRoute, number>> = {
+  run: 10 * 1024 * 1024,
+  runsync: 20 * 1024 * 1024,
+  status: 1024 * 1024,
+  'status-sync': 1024 * 1024,
+  stream: 1024 * 1024,
+  cancel: 1024 * 1024,
+  retry: 1024 * 1024,
+  'purge-queue': 1024 * 1024,
+  health: 1024 * 1024,
+};

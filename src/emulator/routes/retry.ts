@@ -1,0 +1,16 @@
+import { findJob, sendError, type RouteHandler } from './context.js';
+
+/**
+ * `POST /retry/{id}`: requeues a FAILED or TIMED_OUT job under the same id.
+ * GUESS: any other state answers 400 `{"error": ...}`.
+ */
+export const retryRoute: RouteHandler = (ctx) => {
+  const job = findJob(ctx);
+  if (!job) return;
+  const status = job.status;
+  if (!ctx.engine.retry(job)) {
+    sendError(ctx, 400, `only FAILED or TIMED_OUT jobs can be retried (job is ${status})`);
+    return;
+  }
+  ctx.send(ctx.res, 200, { id: job.id, status: 'IN_QUEUE' });
+};

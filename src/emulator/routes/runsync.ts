@@ -1,0 +1,40 @@
+import { isTerminal } from '../job.js';
+import { parseJobRequest } from '../job-request.js';
+import { sendError, type RouteHandler } from './context.js';
+import { readWait } from './waits.js';
+
+/** Default and bounds of `/runsync?wait=` (RunPod: 90 s, 1 s–5 min). */
+export const RUNSYNC_DEFAULT_WAIT_MS = 90_000;
+/** Smallest `/runsync?wait=`. */
+export const RUNSYNC_MIN_WAIT_MS = 1_000;
+
+/**
+ * `POST /runsync?wait=ms`: queues a job (`sync-…` id) and holds the request until
+ * it is terminal (full status body) or `wait` runs out (`{id, status}`).
+ */
+export const runsyncRoute: RouteHandler = (ctx) => {
+  const wait = readWait(ctx, RUNSYNC_DEFAULT_WAIT_MS, RUNSYNC_MIN_WAIT_MS);
+  if (wait === undefined) return;
+  const parsed = parseJobRequest(ctx.body);
+  if (!parsed.ok) {
+    sendError(ctx, 400, parsed.message);
+    return;
+  }
+  const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
+  ctx.longPolls.hold(
+    ctx.res,
+    job,
+    wait,
+    (j) => isTerminal(j.status),
+    () => {
+      if (job.deleted) {
+        // GUESS: a runsync job deleted (policy.ttl) during the wait answers 404.
+        sendError(ctx, 404, 'job not found');
+      } else if (isTerminal(job.status)) {
+        ctx.send(ctx.res, 200, ctx.engine.body(job));
+      } else {
+        ctx.send(ctx.res, 200, { id: job.id, status: job.status });
+      }
+    },
+  );
+};

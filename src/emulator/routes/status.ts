@@ -1,0 +1,41 @@
+import { parseMs } from '../http-io.js';
+import { isTerminal } from '../job.js';
+import { findJob, sendError, type RouteHandler } from './context.js';
+import { readWait } from './waits.js';
+
+/** Default `/status-sync?wait=` (the JS and Go SDKs send at most 90 s). */
+export const STATUS_SYNC_DEFAULT_WAIT_MS = 90_000;
+
+/** `GET|POST /status/{id}[?ttl=ms]`: the status body. */
+export const statusRoute: RouteHandler = (ctx) => {
+  const ttl = parseMs(ctx.query.get('ttl'));
+  if (ttl !== undefined && Number.isNaN(ttl)) {
+    sendError(ctx, 400, '"ttl" must be a non-negative number of milliseconds');
+    return;
+  }
+  const job = findJob(ctx);
+  if (!job) return;
+  if (ttl !== undefined) ctx.engine.shortenRetention(job, ttl);
+  ctx.send(ctx.res, 200, ctx.engine.body(job));
+};
+
+/**
+ * `GET|POST /status-sync/{id}?wait=ms`: holds until the job is terminal or `wait`
+ * runs out, then answers the status body (404 if the job expired meanwhile).
+ */
+export const statusSyncRoute: RouteHandler = (ctx) => {
+  const wait = readWait(ctx, STATUS_SYNC_DEFAULT_WAIT_MS, 0);
+  if (wait === undefined) return;
+  const job = findJob(ctx);
+  if (!job) return;
+  ctx.longPolls.hold(
+    ctx.res,
+    job,
+    wait,
+    (j) => isTerminal(j.status),
+    () => {
+      if (job.deleted) sendError(ctx, 404, 'job not found');
+      else ctx.send(ctx.res, 200, ctx.engine.body(job));
+    },
+  );
+};

@@ -1,0 +1,20 @@
+import { clamp, parseMs } from '../http-io.js';
+import { sendError, type RouteContext } from './context.js';
+
+/** Longest hold of any long-poll (RunPod's runsync maximum). */
+export const MAX_WAIT_MS = 300_000;
+
+/**
+ * Reads `?wait=` (ms), clamped into [min, MAX_WAIT_MS]; `fallback` when absent.
+ * Sends 400 and returns `undefined` when it is not a non-negative number.
+ */
+export function readWait(ctx: RouteContext, fallback: number, min: number): number | undefined {
+  const wait = parseMs(ctx.query.get('wait'));
+  if (wait === undefined) return fallback;
+  if (Number.isNaN(wait)) {
+    // GUESS: the cloud's answer to a malformed wait is undocumented; the emulator says 400.
+    sendError(ctx, 400, '"wait" must be a non-negative number of milliseconds');
+    return undefined;
+  }
+  return clamp(wait, min, MAX_WAIT_MS);
+}

@@ -1,0 +1,227 @@
+import type { EmulatorClock } from './clock.js';
+
+/** Job statuses the emulator emits (never `RUNNING`). */
+export type EmulatorJobStatus =
+  | 'IN_QUEUE'
+  | 'IN_PROGRESS'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TIMED_OUT';
+
+/** The job as a handler sees it. */
+export interface EmulatorHandlerJob {
+  /** Job id (`<uuid>-u1` or `sync-<uuid>-u1`). */
+  readonly id: string;
+  /** The request's `input`, as sent. */
+  readonly input: unknown;
+  /** Endpoint the job was submitted to. */
+  readonly endpointId: string;
+}
+
+/** What a handler gets besides the job. */
+export interface EmulatorHandlerContext {
+  /** Aborted when the job is cancelled, times out, expires, or the emulator closes. */
+  readonly signal: AbortSignal;
+  /**
+   * Publishes a progress update: while IN_PROGRESS, `/status` shows it as `output`.
+   * Throws a `TypeError` when the value is not JSON-serialisable.
+   */
+  progress(update: unknown): void;
+  /** Sleeps on the emulator clock; rejects with the abort reason when `signal` aborts. */
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * A job handler (the worker code). Return a value (the job's `output`), a promise
+ * of one, or an async iterable: each item becomes a `{ output: item }` chunk on
+ * `/stream`, and the job's aggregate `output` is the list of items. Throwing makes
+ * the job FAILED with the error's message; throwing a `WorkerCrash` simulates a
+ * dying worker.
+ */
+export type EmulatorHandler = (
+  job: EmulatorHandlerJob,
+  context: EmulatorHandlerContext,
+) => unknown | Promise<unknown> | AsyncIterable<unknown>;
+
+/** Per-endpoint overrides. */
+export interface EmulatorEndpointOptions {
+  /** Number of workers for this endpoint (default: `EmulatorOptions.workers`). */
+  workers?: number;
+  /** Handler for this endpoint (default: `EmulatorOptions.handler`). */
+  handler?: EmulatorHandler;
+}
+
+/**
+ * Requests allowed per endpoint and route group per window (RunPod counts per 10 s).
+ * `status` is shared by `/status`, `/status-sync` and `/stream`.
+ */
+export interface EmulatorRateLimits {
+  /** `/run`; default 1000. */
+  run?: number;
+  /** `/runsync`; default 2000. */
+  runsync?: number;
+  /** `/status` + `/status-sync` + `/stream`, shared; default 2000. */
+  status?: number;
+  /** `/cancel`; default 100. */
+  cancel?: number;
+  /** `/purge-queue`; default 2. */
+  purgeQueue?: number;
+  /** `/retry`; default unlimited (RunPod lists no limit). */
+  retry?: number;
+  /** `/health`; default unlimited (RunPod lists no limit). */
+  health?: number;
+  /** Window length in ms; default 10,000. */
+  windowMs?: number;
+}
+
+/** Routes of the emulated API, as counted in {@link EmulatorStats.requests}. */
+export type EmulatorRoute =
+  | 'run'
+  | 'runsync'
+  | 'status'
+  | 'status-sync'
+  | 'stream'
+  | 'cancel'
+  | 'retry'
+  | 'purge-queue'
+  | 'health';
+
+/** Kinds of injected faults. */
+export type EmulatorFaultKind = 'throttle' | 'serverError' | 'reset' | 'malformed' | 'truncated' | 'latency';
+
+/**
+ * Fault injection. Each rate is a probability in [0, 1] drawn per request from a
+ * seeded PRNG. A fault (other than latency) replaces the request entirely: the
+ * request is not executed, so no job is created, cancelled or retried.
+ */
+export interface EmulatorFaults {
+  /** 429 with `Retry-After: 1`. */
+  throttle?: number;
+  /** 500 JSON error. */
+  serverError?: number;
+  /** Socket destroyed without an answer. */
+  reset?: number;
+  /** 200 with a non-JSON body. */
+  malformed?: number;
+  /** 200 whose `Content-Length` exceeds the bytes sent, then the socket ends. */
+  truncated?: number;
+  /** Extra delay (on the emulator clock) before the request is handled normally. */
+  latency?: { rate: number; ms: number };
+  /** Restrict faults to these routes (default: all API routes). */
+  routes?: EmulatorRoute[];
+}
+
+/** Retention of finished jobs (after which `/status` answers 404). */
+export interface EmulatorRetention {
+  /** Jobs created by `/run`; default 30 min. */
+  runMs?: number;
+  /** Jobs created by `/runsync`; default 60 s. */
+  runsyncMs?: number;
+}
+
+/** Options of {@link startEmulator}. All optional. */
+export interface EmulatorOptions {
+  /** TCP port; default 0 (any free port). */
+  port?: number;
+  /** Bind address; default `127.0.0.1`. A non-loopback address is used only when given. */
+  host?: string;
+  /** When set, requests must carry this key; when unset any non-empty key passes. */
+  apiKey?: string;
+  /** Workers per endpoint; default 2. */
+  workers?: number;
+  /** Default handler; default the RunPod mock worker. */
+  handler?: EmulatorHandler;
+  /** Per-endpoint overrides; any other endpoint id works with the defaults. */
+  endpoints?: Record<string, EmulatorEndpointOptions>;
+  /** `false` disables rate limiting; numbers override RunPod's defaults. */
+  rateLimits?: false | EmulatorRateLimits;
+  /** Multiplies every rate limit (e.g. 0.01 for tests); default 1. */
+  rateLimitScale?: number;
+  /** Fault injection; default none. */
+  faults?: EmulatorFaults;
+  /** Seed for fault draws and ids; default random. */
+  seed?: number;
+  /** Time source; default {@link realClock}. */
+  clock?: EmulatorClock;
+  /** Retention overrides. */
+  retention?: EmulatorRetention;
+  /** `server.headersTimeout` in ms (slowloris protection); default 10,000. */
+  maxHeaderMs?: number;
+  /** `server.requestTimeout` in ms (whole request must arrive in time); default 30,000. */
+  requestTimeoutMs?: number;
+  /** Allow webhooks to non-loopback URLs; default false. */
+  allowRemoteWebhooks?: boolean;
+}
+
+/** A job as seen by {@link Emulator.jobs}. */
+export interface EmulatorJobSnapshot {
+  /** Job id. */
+  id: string;
+  /** Endpoint id. */
+  endpointId: string;
+  /** Current status. */
+  status: EmulatorJobStatus;
+  /** Submission time (clock ms). */
+  createdAt: number;
+  /** When the current attempt started (clock ms). */
+  startedAt?: number;
+  /** When it reached a terminal state (clock ms). */
+  completedAt?: number;
+  /** Number of times a worker picked it up. */
+  attempts: number;
+  /** True for `/runsync` jobs. */
+  sync: boolean;
+}
+
+/** Counters of one emulator instance. */
+export interface EmulatorStats {
+  /** Requests per route (plus `preflight` and `unknown`). */
+  requests: Record<string, number>;
+  /** Responses per HTTP status code. */
+  responses: Record<string, number>;
+  /** Injected faults per kind. */
+  faults: Record<EmulatorFaultKind, number>;
+  /** Requests refused by the rate limiter (not counting injected throttles). */
+  rateLimited: number;
+  /** Jobs created by `/run` and `/runsync`. */
+  jobsCreated: number;
+  /** Jobs that ended COMPLETED. */
+  jobsCompleted: number;
+  /** Jobs that ended FAILED. */
+  jobsFailed: number;
+  /** Jobs that ended TIMED_OUT. */
+  jobsTimedOut: number;
+  /** Jobs that ended CANCELLED. */
+  jobsCancelled: number;
+  /** Jobs put back in the queue by `/retry` or after a worker crash. */
+  jobsRetried: number;
+  /** Jobs removed by `/purge-queue`. */
+  jobsPurged: number;
+  /** Jobs deleted by ttl or retention expiry. */
+  jobsExpired: number;
+  /** Worker crashes (each replaced by a new worker). */
+  workerCrashes: number;
+  /** Webhook deliveries. */
+  webhooks: { attempts: number; delivered: number; failed: number; refused: number };
+  /** Long-poll requests currently held (runsync, status-sync, stream). */
+  longPollsOpen: number;
+  /** Highest value `longPollsOpen` reached. */
+  longPollsPeak: number;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL to give clients, e.g. `http://127.0.0.1:8787/v2`. */
+  readonly baseUrl: string;
+  /** Port the server listens on. */
+  readonly port: number;
+  /** Stops workers, timers, held long-polls and sockets; resolves when closed. */
+  close(): Promise<void>;
+  /** A copy of the counters. */
+  stats(): EmulatorStats;
+  /** Snapshots of the known (not expired) jobs, optionally of one endpoint. */
+  jobs(endpointId?: string): EmulatorJobSnapshot[];
+  /** Snapshot of one job, or `undefined` when unknown or expired. */
+  job(id: string): EmulatorJobSnapshot | undefined;
+}
