@@ -1,0 +1,26 @@
+/** Where the CLI reads and writes; injected so tests drive it in-process. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  /** Whether stderr is a terminal: then the status line is redrawn in place. */
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the user asks to stop (Ctrl-C); used by long-running commands. */
+  readonly interrupted: Promise<void>;
+}
+
+/** Exit codes of the CLI. */
+export const EXIT = {
+  ok: 0,
+  /** The job ended FAILED, CANCELLED or TIMED_OUT. */
+  jobFailed: 1,
+  /** Bad arguments or configuration. */
+  usage: 2,
+  /** Any other error (network, HTTP, decode, timeout). */
+  error: 3,
+} as const;
+
+/** Thrown for a bad command line; printed with the command's help hint. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
