@@ -126,7 +126,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults: new FaultInjector(options.faults, seededStream(seed, 0)),
     isClosed: () => closed,
   });
-  const server = await listen(pipeline, { host, port, headersTimeoutMs, requestTimeoutMs });
+  const server = await listen(pipeline, {
+    host,
+    port,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    onClientError: (code) => stats.response(code),
+  });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
 

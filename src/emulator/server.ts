@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** Settings of the HTTP server. */
 export interface ServerSettings {
@@ -8,6 +10,15 @@ export interface ServerSettings {
   headersTimeoutMs: number;
   /** `server.requestTimeout`. */
   requestTimeoutMs: number;
+  /** Told the status code of each protocol-level error answer (400, 408, 431). */
+  onClientError?: (code: number) => void;
+}
+
+/** Status code for a client (protocol) error. */
+function clientErrorCode(err: NodeJS.ErrnoException): number {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
 }
 
 /** A listening server and the port it got. */
@@ -35,6 +46,22 @@ export function listen(
     },
     listener,
   );
+  // Protocol errors (garbage, oversized headers, slow requests): a JSON error, then close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code !== 'ECONNRESET' && socket.writable && (socket as Socket).bytesWritten === 0) {
+      const code = clientErrorCode(err);
+      const body = JSON.stringify({ error: `bad request (${err.code ?? 'client error'})` });
+      socket.end(
+        `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+          `Access-Control-Allow-Origin: *\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      settings.onClientError?.(code);
+      // Give the answer a moment to flush, then make sure the socket is gone.
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    socket.destroy();
+  });
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);

@@ -89,3 +89,25 @@ export function rawRequest(
 
 /** UUID v4 pattern. */
 export const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+
+/** A request sent with node:http (no pooling) that the test can abort itself. */
+export interface HeldRequest {
+  /** Settles with the status, or 'aborted' / the error message. */
+  done: Promise<number | string>;
+  abort(): void;
+}
+
+/** Starts a GET that is expected to be held by the emulator. */
+export function holdRequest(emu: { baseUrl: string }, path: string, key = 'test-key'): HeldRequest {
+  let req: ReturnType<typeof httpRequest> | undefined;
+  const done = new Promise<number | string>((resolve) => {
+    req = httpRequest(`${emu.baseUrl}${path}`, { method: 'GET', headers: { authorization: `Bearer ${key}` }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', (e) => resolve(e.message));
+    });
+    req.on('error', (e) => resolve(e.message === 'socket hang up' ? 'aborted' : e.message));
+    req.end();
+  });
+  return { done, abort: () => req?.destroy() };
+}
