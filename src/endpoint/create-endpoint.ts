@@ -34,6 +34,8 @@ import { streamJob } from './stream-job.js';
 
 /** RunPod's accepted range for `/runsync?wait=`. */
 const RUNSYNC_WAIT = { min: 1_000, max: 300_000 } as const;
+/** How long before the deadline a runsync wait ends, so its answer (and the job id) arrives in time. */
+const RUNSYNC_MARGIN_MS = 500;
 const MAX_ID_LENGTH = 512;
 
 function checkJobId(id: unknown): string {
@@ -160,11 +162,23 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 
     runSync: (request, options) =>
       ownedJob(options, (deadlineAt, track) => {
-        const body = encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.runsync);
-        const remaining = deadlineAt - scheduler.now();
-        const wait = Math.min(RUNSYNC_WAIT.max, Math.max(RUNSYNC_WAIT.min, Math.min(resolved.longPollWait, remaining)));
-        return send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
-          map(withOutput),
+        // The runsync answer must come back before the deadline, or the job id (needed to cancel
+        // it) is never learnt; when RunPod's minimum wait does not fit, start with /run instead.
+        const wait = Math.min(
+          RUNSYNC_WAIT.max,
+          resolved.longPollWait,
+          deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
+        );
+        const useRunsync = wait >= RUNSYNC_WAIT.min;
+        const body = encodeJobRequest(request, encodeInput, useRunsync ? PAYLOAD_LIMITS.runsync : PAYLOAD_LIMITS.run);
+        const first$ = useRunsync
+          ? send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
+              map(withOutput),
+            )
+          : send({ route: 'run', method: 'POST', path: '/run', body, codec: RunResponse }).pipe(
+              map((r) => r as JobState<O>),
+            );
+        return first$.pipe(
           tap(track),
           switchMap((first) =>
             isTerminal(first) ? of(first) : followJob(first, followDeps, { deadlineAt }).pipe(tap(track)),

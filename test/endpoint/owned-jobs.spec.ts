@@ -128,7 +128,7 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
     });
   });
 
-  it('the wait is the remaining deadline, clamped to RunPod range 1000–300000 ms', () => {
+  it('the wait ends 500 ms before the deadline, within RunPod range 1000–300000 ms; a deadline too short for it starts with /run', () => {
     rx.run(({ cold, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: json(completed) }), { longPollWait: 600_000 });
       endpoint.runSync({ input: 1 }, { timeout: 20_000 }).subscribe();
@@ -136,8 +136,8 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
       endpoint.runSync({ input: 1 }).subscribe();
       flush();
       expect(fake.requests.map((r) => r.path)).toEqual([
-        '/ep1/runsync?wait=20000',
-        '/ep1/runsync?wait=1000',
+        '/ep1/runsync?wait=19500',
+        '/ep1/run',
         '/ep1/runsync?wait=300000',
       ]);
     });
