@@ -17,7 +17,7 @@ export class StatsCollector {
     jobsPurged: 0,
     jobsExpired: 0,
     workerCrashes: 0,
-    webhooks: { attempts: 0, delivered: 0, failed: 0, refused: 0 },
+    webhooks: { attempts: 0, delivered: 0, failed: 0, refused: 0, retrying: 0 },
     longPollsOpen: 0,
     longPollsPeak: 0,
   };

@@ -202,8 +202,11 @@ export interface EmulatorStats {
   jobsExpired: number;
   /** Worker crashes (each replaced by a new worker). */
   workerCrashes: number;
-  /** Webhook deliveries. */
-  webhooks: { attempts: number; delivered: number; failed: number; refused: number };
+  /**
+   * Webhook deliveries: attempts made, deliveries answered 200, deliveries given up
+   * after 3 attempts, URLs refused (not loopback), deliveries waiting for a retry.
+   */
+  webhooks: { attempts: number; delivered: number; failed: number; refused: number; retrying: number };
   /** Long-poll requests currently held (runsync, status-sync, stream). */
   longPollsOpen: number;
   /** Highest value `longPollsOpen` reached. */

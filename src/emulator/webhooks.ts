@@ -76,7 +76,11 @@ export class WebhookSender {
       if (ok) {
         this.stats.data.webhooks.delivered += 1;
       } else if (n < WEBHOOK_ATTEMPTS) {
-        this.timers.set(() => this.attempt(url, payload, n + 1), WEBHOOK_RETRY_MS);
+        this.stats.data.webhooks.retrying += 1;
+        this.timers.set(() => {
+          this.stats.data.webhooks.retrying -= 1;
+          this.attempt(url, payload, n + 1);
+        }, WEBHOOK_RETRY_MS);
       } else {
         this.stats.data.webhooks.failed += 1;
       }

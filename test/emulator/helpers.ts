@@ -76,11 +76,13 @@ export function rawRequest(
   return new Promise((resolve) => {
     const req = httpRequest(`${emu.baseUrl}${path}`, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
+      const text = (): string => Buffer.concat(chunks).toString('utf8');
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+      res.on('end', () => resolve({ status: res.statusCode, text: text(), headers: res.headers }));
+      res.on('error', (error) => resolve({ status: res.statusCode, text: text(), headers: res.headers, error }));
+      res.on('close', () =>
+        resolve({ status: res.statusCode, text: text(), headers: res.headers, error: new Error('closed early') }),
       );
-      res.on('error', (error) => resolve({ status: res.statusCode, error }));
     });
     req.on('error', (error) => resolve({ error }));
     req.end(body);
