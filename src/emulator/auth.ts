@@ -10,7 +10,7 @@ export type KeyCheck = (authorization: string | undefined) => boolean;
 export function extractKey(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
   let value = authorization.trim();
-  const bearer = /^bearer\s+/i.exec(value);
+  const bearer = /^bearer(\s+|$)/i.exec(value);
   if (bearer) value = value.slice(bearer[0].length).trim();
   return value.length > 0 ? value : undefined;
 }
