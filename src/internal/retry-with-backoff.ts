@@ -13,21 +13,38 @@ export interface RetryWithBackoffConfig extends BackoffConfig {
   readonly scheduler: SchedulerLike;
   /** Told before each retry, with the 1-based retry number and the delay chosen. */
   readonly onRetry?: (error: unknown, retryNumber: number, delayMs: number) => void;
+  /** Start counting retries (and the backoff) afresh after the source emits a value. Default false. */
+  readonly resetOnSuccess?: boolean;
 }
 
 /**
- * The one retry loop of runpod-rx: resubscribes to the source after a delay that is the server's
- * `Retry-After` when a {@link ThrottledError} carries one (capped), and full-jitter exponential
- * backoff otherwise. Errors that `shouldRetry` rejects, and the error after the last retry, pass through.
+ * The delay before retry number `retryNumber` (from 1) after `error`: the server's `Retry-After`
+ * when a {@link ThrottledError} carries one, capped at `maxRetryAfter`; full-jitter exponential
+ * backoff otherwise.
+ */
+export function retryDelay(
+  error: unknown,
+  retryNumber: number,
+  config: BackoffConfig & { readonly maxRetryAfter: number },
+): number {
+  const hinted = isThrottledError(error) ? error.retryAfterMs : undefined;
+  return hinted !== undefined && Number.isFinite(hinted) && hinted >= 0
+    ? Math.min(hinted, config.maxRetryAfter)
+    : fullJitterDelay(retryNumber - 1, config);
+}
+
+/**
+ * The one retry loop of runpod-rx, used by the client's built-in retries and by the public
+ * `retryOnThrottle` operator: resubscribes to the source after {@link retryDelay}. Errors that
+ * `shouldRetry` rejects, and the error after the last retry, pass through unchanged.
  */
 export function retryWithBackoff<T>(config: RetryWithBackoffConfig): MonoTypeOperatorFunction<T> {
   return retry<T>({
     count: config.count,
+    resetOnSuccess: config.resetOnSuccess ?? false,
     delay: (error: unknown, retryNumber: number): Observable<number> => {
       if (!config.shouldRetry(error)) throw error;
-      const hinted = isThrottledError(error) ? error.retryAfterMs : undefined;
-      const delayMs =
-        hinted !== undefined ? Math.min(hinted, config.maxRetryAfter) : fullJitterDelay(retryNumber - 1, config);
+      const delayMs = retryDelay(error, retryNumber, config);
       config.onRetry?.(error, retryNumber, delayMs);
       return timer(delayMs, config.scheduler);
     },

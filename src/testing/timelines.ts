@@ -1,0 +1,258 @@
+import type { JobState } from '../codecs/job-state.js';
+import { isTerminal, type JobStatus } from '../codecs/job-status.js';
+import { parseMarbles } from './marbles.js';
+
+/** A job state without its id (the fake endpoint adds it). @category testing */
+export type JobStep = Omit<JobState, 'id'> & { readonly status: JobStatus };
+
+/** A state change of a scripted job, `at` ms after the job was created. @category testing */
+export interface TimedStep {
+  readonly at: number;
+  readonly state: JobStep;
+}
+
+/** A chunk the scripted job produces for `/stream`, `at` ms after it was created. @category testing */
+export interface TimedChunk {
+  readonly at: number;
+  /** The chunk's `output`. */
+  readonly output: unknown;
+}
+
+/**
+ * The script of one job in a fake endpoint: what `/status`, `/status-sync`, `/stream`, `/runsync`
+ * and `/cancel` report at each moment after `/run` (or `/runsync`) created it. Build one with
+ * {@link jobTimeline} or a ready-made helper ({@link completedJob}, {@link failedJob},
+ * {@link streamingJob}, {@link endlessJob}).
+ * @category testing
+ */
+export interface JobTimeline {
+  /** The id `/run` answers; when absent the fake endpoint names jobs `job-1`, `job-2`, … */
+  readonly id?: string;
+  /** State changes in time order; the first is at 0. A job with no terminal step never ends. */
+  readonly steps: readonly TimedStep[];
+  /** Stream chunks in time order. */
+  readonly chunks: readonly TimedChunk[];
+}
+
+/** Options of {@link jobTimeline}. @category testing */
+export interface JobTimelineOptions {
+  /** The job id. @default assigned by the fake endpoint: job-1, job-2, … */
+  readonly id?: string;
+  /** Marbles of the stream chunks, on the same clock as the states, e.g. `'100ms a 49ms b'`. @default no chunks */
+  readonly chunks?: string;
+  /** What each chunk character stands for (its `output`); a character without an entry is its own output. @default {} */
+  readonly chunkValues?: Readonly<Record<string, unknown>>;
+}
+
+function toStep(value: JobStatus | JobStep): JobStep {
+  return typeof value === 'string' ? { status: value } : value;
+}
+
+function check(timeline: JobTimeline): JobTimeline {
+  if (timeline.steps.length === 0 || timeline.steps[0].at !== 0) {
+    throw new Error('a job timeline starts with a state at 0 ms (e.g. "q" for IN_QUEUE)');
+  }
+  const terminalAt = timeline.steps.findIndex((step) => isTerminal(step.state.status));
+  if (terminalAt !== -1 && terminalAt !== timeline.steps.length - 1) {
+    throw new Error('a job timeline ends at its first terminal state: nothing may follow it');
+  }
+  return timeline;
+}
+
+/**
+ * A job timeline written as marbles, the way you write a `cold()`: one character per state,
+ * `Nms` to let time pass, frames in ms from the job's creation. The first state must be at 0.
+ *
+ * ```text
+ * jobTimeline('q 99ms p 199ms c', { q: 'IN_QUEUE', p: 'IN_PROGRESS', c: { status: 'COMPLETED', output: 42 } })
+ * states:   q---…---p---…---c       (IN_QUEUE at 0, IN_PROGRESS at 100, COMPLETED at 300)
+ * ```
+ *
+ * @example
+ * const job = jobTimeline('q 99ms p 199ms c', {
+ *   q: 'IN_QUEUE',
+ *   p: { status: 'IN_PROGRESS', output: { progress: 0.5 } },
+ *   c: { status: 'COMPLETED', output: 'done', executionTime: 200 },
+ * }, { id: 'j1', chunks: '150ms a 99ms b', chunkValues: { a: 'do', b: 'ne' } });
+ * @param marbles the states over time; `|` is allowed (and ignored) after the last one.
+ * @param values what each character stands for: a status, or a state without its id.
+ * @param options the id and the stream chunks.
+ * @returns a timeline for `createFakeEndpoint({ jobs })`.
+ * @category testing
+ */
+export function jobTimeline(
+  marbles: string,
+  values: Readonly<Record<string, JobStatus | JobStep>>,
+  options: JobTimelineOptions = {},
+): JobTimeline {
+  const steps = parseMarbles(marbles, 'jobTimeline').events.map(({ frame, key }) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`jobTimeline: no value for "${key}" in "${marbles}"`);
+    return { at: frame, state: toStep(value) };
+  });
+  const chunkValues = options.chunkValues ?? {};
+  const chunks =
+    options.chunks === undefined
+      ? []
+      : parseMarbles(options.chunks, 'jobTimeline chunks').events.map(({ frame, key }) => ({
+          at: frame,
+          output: key in chunkValues ? chunkValues[key] : key,
+        }));
+  return check({ ...(options.id !== undefined && { id: options.id }), steps, chunks });
+}
+
+/** Options of {@link completedJob}. @category testing */
+export interface CompletedJobOptions {
+  /** @default assigned by the fake endpoint */
+  readonly id?: string;
+  /** The COMPLETED output. @default { ok: true } */
+  readonly output?: unknown;
+  /** Time in the queue, in ms. @default 100 */
+  readonly queued?: number;
+  /** Run time, in ms. @default 200 */
+  readonly running?: number;
+}
+
+/**
+ * IN_QUEUE → IN_PROGRESS → COMPLETED: queued for `queued` ms, running for `running` ms.
+ *
+ * ```text
+ * completedJob({ queued: 100, running: 200, output: 42 })
+ * states:   q 99ms p 199ms c         (c = COMPLETED, output 42, delayTime 100, executionTime 200)
+ * ```
+ * @category testing
+ */
+export function completedJob(options: CompletedJobOptions = {}): JobTimeline {
+  const queued = options.queued ?? 100;
+  const running = options.running ?? 200;
+  const output = 'output' in options ? options.output : { ok: true };
+  return check({
+    ...(options.id !== undefined && { id: options.id }),
+    steps: [
+      { at: 0, state: { status: 'IN_QUEUE' } },
+      { at: queued, state: { status: 'IN_PROGRESS', delayTime: queued } },
+      {
+        at: queued + running,
+        state: { status: 'COMPLETED', output, delayTime: queued, executionTime: running },
+      },
+    ],
+    chunks: [],
+  });
+}
+
+/** Options of {@link failedJob}. @category testing */
+export interface FailedJobOptions {
+  /** @default assigned by the fake endpoint */
+  readonly id?: string;
+  /** RunPod's failure text. @default 'handler raised an exception' */
+  readonly error?: string;
+  /** The terminal status. @default 'FAILED' */
+  readonly status?: 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
+  /** Time in the queue, in ms. @default 100 */
+  readonly queued?: number;
+  /** Run time before the failure, in ms; 0 fails straight from the queue. @default 200 */
+  readonly running?: number;
+}
+
+/**
+ * IN_QUEUE → IN_PROGRESS → FAILED (or TIMED_OUT / CANCELLED), with `error` on the final state.
+ *
+ * ```text
+ * failedJob({ queued: 100, running: 200 })
+ * states:   q 99ms p 199ms f         (f = FAILED, error 'handler raised an exception')
+ * failedJob({ running: 0 })
+ * states:   q 99ms f                 (straight from the queue)
+ * ```
+ * @category testing
+ */
+export function failedJob(options: FailedJobOptions = {}): JobTimeline {
+  const queued = options.queued ?? 100;
+  const running = options.running ?? 200;
+  const status = options.status ?? 'FAILED';
+  const error = options.error ?? 'handler raised an exception';
+  const steps: TimedStep[] = [{ at: 0, state: { status: 'IN_QUEUE' } }];
+  if (running > 0) steps.push({ at: queued, state: { status: 'IN_PROGRESS', delayTime: queued } });
+  steps.push({
+    at: queued + running,
+    state: { status, ...(status === 'FAILED' && { error }), delayTime: queued, executionTime: running },
+  });
+  return check({ ...(options.id !== undefined && { id: options.id }), steps, chunks: [] });
+}
+
+/** Options of {@link streamingJob}. @category testing */
+export interface StreamingJobOptions {
+  /** @default assigned by the fake endpoint */
+  readonly id?: string;
+  /** The outputs of the chunks, in order. */
+  readonly chunks: readonly unknown[];
+  /** Time in the queue, in ms. @default 100 */
+  readonly queued?: number;
+  /** Gap before each chunk, in ms. @default 100 */
+  readonly every?: number;
+  /** How it ends, at the time of the last chunk: COMPLETED (output = the list of chunks, as RunPod aggregates) or a failure. @default 'COMPLETED' */
+  readonly end?: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+  /** Failure text when `end` is FAILED. @default 'handler raised an exception' */
+  readonly error?: string;
+}
+
+/**
+ * A generator job: IN_QUEUE, then IN_PROGRESS producing one chunk every `every` ms, ending with
+ * the last chunk (COMPLETED with the list of chunk outputs as `output`, unless `end` says otherwise).
+ *
+ * ```text
+ * streamingJob({ chunks: ['a', 'b', 'c'], queued: 100, every: 100 })
+ * states:   q 99ms p 299ms c         (COMPLETED at 400, output ['a', 'b', 'c'])
+ * chunks:   100ms - 99ms a 99ms b 99ms c    (at 200, 300, 400)
+ * ```
+ * @category testing
+ */
+export function streamingJob(options: StreamingJobOptions): JobTimeline {
+  const queued = options.queued ?? 100;
+  const every = options.every ?? 100;
+  const end = options.end ?? 'COMPLETED';
+  const chunks = options.chunks.map((output, i) => ({ at: queued + (i + 1) * every, output }));
+  const endAt = queued + Math.max(1, options.chunks.length) * every;
+  const final: JobStep =
+    end === 'COMPLETED'
+      ? { status: end, output: [...options.chunks], delayTime: queued, executionTime: endAt - queued }
+      : {
+          status: end,
+          ...(end === 'FAILED' && { error: options.error ?? 'handler raised an exception' }),
+          delayTime: queued,
+          executionTime: endAt - queued,
+        };
+  return check({
+    ...(options.id !== undefined && { id: options.id }),
+    steps: [
+      { at: 0, state: { status: 'IN_QUEUE' } },
+      { at: queued, state: { status: 'IN_PROGRESS', delayTime: queued } },
+      { at: endAt, state: final },
+    ],
+    chunks,
+  });
+}
+
+/** Options of {@link endlessJob}. @category testing */
+export interface EndlessJobOptions {
+  /** @default assigned by the fake endpoint */
+  readonly id?: string;
+  /** Time in the queue before it starts running (forever), in ms; `Infinity` keeps it queued. @default 100 */
+  readonly queued?: number;
+}
+
+/**
+ * A job that never ends: IN_QUEUE, then IN_PROGRESS forever. Only `/cancel` stops it (its state
+ * becomes CANCELLED). Use it to test deadlines, unsubscribing and cancel-on-abandon.
+ *
+ * ```text
+ * endlessJob({ queued: 100 })
+ * states:   q 99ms p ------…          (never terminal)
+ * ```
+ * @category testing
+ */
+export function endlessJob(options: EndlessJobOptions = {}): JobTimeline {
+  const queued = options.queued ?? 100;
+  const steps: TimedStep[] = [{ at: 0, state: { status: 'IN_QUEUE' } }];
+  if (Number.isFinite(queued)) steps.push({ at: queued, state: { status: 'IN_PROGRESS', delayTime: queued } });
+  return check({ ...(options.id !== undefined && { id: options.id }), steps, chunks: [] });
+}
