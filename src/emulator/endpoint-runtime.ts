@@ -52,7 +52,11 @@ export class EndpointRuntime {
     this.workers = Array.from({ length: n }, () => ({ id: ids.workerId() }));
   }
 
-  /** Appends a job to the queue (or puts it first) and dispatches. */
+  /**
+   * Appends a job to the queue (or puts it first) and dispatches at once.
+   * GUESS: workers are always warm (no cold start), so a job that finds an idle
+   * worker starts with delayTime 0.
+   */
   enqueue(job: JobRecord, first = false): void {
     if (first) this.queue = new Set([job, ...this.queue]);
     else this.queue.add(job);

@@ -102,7 +102,11 @@ export class Engine {
     this.finish(job, 'CANCELLED', {}, 'Job cancelled');
   }
 
-  /** Requeues a FAILED or TIMED_OUT job (same id); false for any other state. */
+  /**
+   * Requeues a FAILED or TIMED_OUT job (same id); false for any other state.
+   * GUESS: `policy.ttl` keeps counting from the original submission; a retried job
+   * gets a fresh crash allowance and fires its webhook again when it ends.
+   */
   retry(job: JobRecord): boolean {
     if (job.deleted || (job.status !== 'FAILED' && job.status !== 'TIMED_OUT')) return false;
     this.deps.timers.clear(job.timers.retention);
@@ -304,6 +308,7 @@ export class Engine {
       ep.enqueue(job, true);
       return;
     }
+    // GUESS: the error text of a job whose worker died twice.
     this.finish(job, 'FAILED', { error: `Worker exited unexpectedly: ${message}` });
   }
 

@@ -5,7 +5,7 @@ import type { RandomSource } from './prng.js';
 export interface IdSource {
   /** A lower-case RFC 4122 version-4 uuid. */
   uuid(): string;
-  /** A RunPod-looking worker id: 14 lower-case alphanumerics. */
+  /** A RunPod-looking worker id. GUESS: 14 lower-case alphanumerics, like ids seen in the wild. */
   workerId(): string;
 }
 

@@ -73,6 +73,8 @@ export function executeHandler(
     cb.complete(items, true);
   };
 
+  // GUESS: the Python worker SDK reports an exception as a JSON-encoded string
+  // ({error_type, error_message, error_traceback, ...}); the emulator uses the plain message.
   run().catch((err: unknown) => {
     if (!cb.isCurrent()) return;
     if (isWorkerCrash(err)) cb.crash(errorText(err));

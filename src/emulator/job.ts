@@ -78,7 +78,12 @@ export interface StatusBody {
   error?: string;
 }
 
-/** Builds the status body of a job at time `now`. */
+/**
+ * Builds the status body of a job at time `now`.
+ * GUESS: delayTime counts from the latest (re-)queueing (a retried job starts
+ * again from the retry), executionTime runs while IN_PROGRESS, workerId appears
+ * once started; TIMED_OUT and CANCELLED bodies carry no `error` and no `output`.
+ */
 export function statusBody(job: JobRecord, now: number): StatusBody {
   const body: StatusBody = { id: job.id, status: job.status };
   if (job.startedAt !== undefined) {

@@ -35,6 +35,7 @@ function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerRe
   deps.stats.fault(kind);
   switch (kind) {
     case 'throttle':
+      // An injected throttle always says Retry-After: 1 (second).
       deps.send(res, 429, { error: 'Too many requests (injected fault)' }, { 'Retry-After': '1' });
       return;
     case 'serverError':
@@ -98,6 +99,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       return;
     }
     stats.request(match.route);
+    // GUESS: the cloud's answer to a known route with the wrong method is undocumented; 405 + Allow.
     if (match.kind === 'methodNotAllowed') {
       send(res, 405, { error: `method ${method} not allowed on ${match.route}` }, { Allow: match.allow });
       return;
@@ -133,6 +135,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     const body = await readJsonBody(req, BODY_LIMITS[match.route]);
     if (res.destroyed || deps.isClosed()) return;
     if (!body.ok) {
+      // GUESS: the status code for an oversized body is undocumented; 413.
       if (body.code === 413) {
         // Stop reading: answer, then close the connection instead of draining the upload.
         send(res, 413, { error: body.message }, { Connection: 'close' });

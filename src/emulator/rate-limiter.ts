@@ -40,6 +40,9 @@ interface Window {
 /**
  * Sliding-window log limiter per endpoint and route group: a request is allowed
  * when fewer than `limit` requests were allowed in the last `windowMs`.
+ * GUESS: RunPod does not say whether its 10 s window slides or is fixed, nor that it
+ * sends `Retry-After`; the emulator slides, and sends the seconds until the oldest
+ * counted request leaves the window. Concurrency limits (200/400/20) are not emulated.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();

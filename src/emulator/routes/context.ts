@@ -22,7 +22,10 @@ export interface RouteContext {
 /** A route handler. */
 export type RouteHandler = (ctx: RouteContext) => void;
 
-/** Sends `{"error": message}` with `code`. */
+/**
+ * Sends `{"error": message}` with `code`. GUESS: the cloud's error bodies are
+ * undocumented; `{"error": "..."}` is what Runpod's own TS tools parse.
+ */
 export function sendError(ctx: RouteContext, code: number, message: string): void {
   ctx.send(ctx.res, code, { error: message });
 }

@@ -3,7 +3,7 @@ import { isTerminal } from '../job.js';
 import { findJob, sendError, type RouteHandler } from './context.js';
 import { readWait } from './waits.js';
 
-/** Default `/status-sync?wait=` (the JS and Go SDKs send at most 90 s). */
+/** Default `/status-sync?wait=`. GUESS: undocumented; the JS and Go SDKs send at most 90 s. */
 export const STATUS_SYNC_DEFAULT_WAIT_MS = 90_000;
 
 /** `GET|POST /status/{id}[?ttl=ms]`: the status body. */

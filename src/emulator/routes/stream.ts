@@ -2,7 +2,10 @@ import { isTerminal } from '../job.js';
 import { findJob, sendError, type RouteHandler } from './context.js';
 import { readWait } from './waits.js';
 
-/** Default hold of `/stream` when no `wait` is given (keeps wait-less clients from spinning). */
+/**
+ * Default hold of `/stream` when no `wait` is given (keeps wait-less clients such as
+ * runpod-sdk from spinning). GUESS: the cloud's own hold is undocumented.
+ */
 export const STREAM_DEFAULT_WAIT_MS = 3_000;
 
 /**

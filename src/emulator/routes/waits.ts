@@ -1,7 +1,7 @@
 import { clamp, parseMs } from '../http-io.js';
 import { sendError, type RouteContext } from './context.js';
 
-/** Longest hold of any long-poll (RunPod's runsync maximum). */
+/** Longest hold of any long-poll. GUESS: RunPod's runsync maximum (5 min) also caps status-sync and stream. */
 export const MAX_WAIT_MS = 300_000;
 
 /**
