@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm run build`: the dual package, from src/ and operators/.
+//
+//   dist/cjs/{src,operators}/**   CommonJS + .d.ts   (tsconfig.build.json)
+//   dist/esm/{src,operators}/**   ES modules + .d.ts (tsconfig.build.esm.json)
+//
+// Both compilations run in parallel. Each half gets a package.json stub naming its module format
+// ({"type":"module"} / {"type":"commonjs"}), so Node and TypeScript read dist/esm as ESM whatever
+// the root package.json says. The ESM half is then checked: every bare import in it must resolve
+// under Node's ESM rules (no directory or extensionless deep imports), or the build fails.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const require = createRequire(import.meta.url);
+const TSC = require.resolve('typescript/bin/tsc');
+const ts = require('typescript');
+
+/**
+ * Deep imports of packages without an `exports` map that Node ESM cannot resolve as written
+ * (`fp-ts/Either` is a directory with a package.json stub, which only CommonJS follows).
+ * The ESM output imports the file itself instead.
+ */
+const ESM_SPECIFIER_FIXES = new Map([['fp-ts/Either', 'fp-ts/lib/Either.js']]);
+
+function tsc(project) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [TSC, '-p', project], { cwd: ROOT, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolvePromise() : reject(new Error(`tsc -p ${project} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+function filesUnder(dir, suffix) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return filesUnder(path, suffix);
+    return entry.name.endsWith(suffix) ? [path] : [];
+  });
+}
+
+const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\2/g;
+
+/** Applies {@link ESM_SPECIFIER_FIXES} to the ESM output; returns every bare specifier seen. */
+function fixEsmSpecifiers() {
+  const bare = new Map();
+  for (const file of [...filesUnder(join(DIST, 'esm'), '.js'), ...filesUnder(join(DIST, 'esm'), '.d.ts')]) {
+    const text = readFileSync(file, 'utf8');
+    const fixed = text.replace(IMPORT_SPECIFIER, (whole, head, quote, specifier) =>
+      ESM_SPECIFIER_FIXES.has(specifier) ? `${head}${quote}${ESM_SPECIFIER_FIXES.get(specifier)}${quote}` : whole,
+    );
+    if (fixed !== text) writeFileSync(file, fixed);
+    if (!file.endsWith('.js')) continue;
+    // The real imports (comments and strings ignored), after the fixes.
+    for (const { fileName } of ts.preProcessFile(fixed, true, true).importedFiles) {
+      if (!fileName.startsWith('.')) bare.set(fileName, relative(ROOT, file));
+    }
+  }
+  return bare;
+}
+
+/** Fails when a bare specifier of the ESM output does not resolve the way Node ESM resolves it. */
+function checkEsmResolution(bare) {
+  if (typeof import.meta.resolve !== 'function') return; // Node < 18.19 without the flag: skip
+  const problems = [];
+  for (const [specifier, file] of bare) {
+    if (specifier.startsWith('node:')) continue;
+    try {
+      const url = import.meta.resolve(specifier);
+      if (url.startsWith('file:') && !statSync(fileURLToPath(url), { throwIfNoEntry: false })?.isFile()) {
+        problems.push(`${specifier} (${file}) resolves to ${url}, which is not a file`);
+      }
+    } catch (error) {
+      problems.push(`${specifier} (${file}): ${error.message.split('\n')[0]}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`ESM output imports that Node cannot resolve:\n  ${problems.join('\n  ')}`);
+}
+
+const started = Date.now();
+rmSync(DIST, { recursive: true, force: true });
+await Promise.all([tsc('tsconfig.build.json'), tsc('tsconfig.build.esm.json')]);
+writeFileSync(join(DIST, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+writeFileSync(join(DIST, 'esm', 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: false })}\n`);
+checkEsmResolution(fixEsmSpecifiers());
+process.stdout.write(`built dist/cjs and dist/esm in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
