@@ -220,4 +220,12 @@ describe('emulator: HTTP surface', () => {
     expect(health.json.jobs.inQueue).toBe(0);
     expect(emu.jobs()).toHaveLength(0);
   });
+
+  it('the slow-request guard does not cut long-polls held past requestTimeoutMs', async () => {
+    const emu = await pool.start({ maxHeaderMs: 200, requestTimeoutMs: 400 });
+    const run = await api(emu, 'POST', '/ep/run', { body: { input: { mock_delay: 60 } } });
+    const res = await api(emu, 'GET', `/ep/status-sync/${run.json.id}?wait=1500`);
+    expect(res.status).toBe(200);
+    expect(res.json.status).toBe('IN_PROGRESS');
+  });
 });

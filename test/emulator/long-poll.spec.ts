@@ -172,4 +172,25 @@ describe('emulator: long-polls (runsync, status-sync, stream)', () => {
     expect(clock.pending).toBe(3);
     expect((await api(emu, 'GET', '/ep/health')).status).toBe(200);
   });
+
+  it('close() answers nothing more: held requests end, running handlers are aborted, timers cleared', async () => {
+    const clock = createManualClock();
+    let aborted = false;
+    const handler: EmulatorHandler = async (_job, ctx) => {
+      ctx.signal.addEventListener('abort', () => (aborted = true));
+      await ctx.sleep(60_000);
+      return 'never';
+    };
+    const emu = await pool.start({ clock, handler });
+    const run = await api(emu, 'POST', '/ep/run', { body: { input: {} } });
+    const held = holdRequest(emu, `/ep/status-sync/${run.json.id}?wait=90000`);
+    await waitFor(() => emu.stats().longPollsOpen === 1);
+    await emu.close();
+    expect(typeof (await held.done)).toBe('string');
+    expect(aborted).toBe(true);
+    expect(emu.stats().longPollsOpen).toBe(0);
+    expect(clock.pending).toBe(0);
+    await emu.close();
+  });
 });
+
