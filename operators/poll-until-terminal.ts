@@ -100,10 +100,10 @@ function positive(name: string, value: number, allowInfinity = false): void {
  * @category operators
  * @since 0.1.0
  */
-export function pollUntilTerminal<O = unknown>(
-  fetchState: (id: string) => Observable<JobState<O>>,
+export function pollUntilTerminal<S extends JobState<unknown> = JobState>(
+  fetchState: (id: string) => Observable<S>,
   config: PollUntilTerminalConfig = {},
-): OperatorFunction<JobRef, JobState<O>> {
+): OperatorFunction<JobRef, S> {
   const interval = config.interval ?? 1000;
   const factor = config.backoff ?? 1;
   const maxInterval = config.maxInterval ?? 30_000;
@@ -120,27 +120,27 @@ export function pollUntilTerminal<O = unknown>(
     return () => throwError(() => error);
   }
 
-  const follow = (job: JobRef): Observable<JobState<O>> =>
+  const follow = (job: JobRef): Observable<S> =>
     defer(() => {
       const id = typeof job === 'string' ? job : job.id;
       let gap = interval;
-      let previous: JobState<O> | undefined;
+      let previous: S | undefined;
 
       /** Emits only states that differ from the last one emitted; tracks the gap. */
-      const changed = (state: JobState<O>): boolean => {
+      const changed = (state: S): boolean => {
         const isNew = previous === undefined || !sameState(state, previous);
         if (previous !== undefined) gap = isNew ? interval : Math.min(maxInterval, gap * factor);
         previous = state;
         return isNew;
       };
       // Only the first value of each read counts: one request, one state.
-      const fetchOne = (): Observable<JobState<O>> =>
+      const fetchOne = (): Observable<S> =>
         fetchState(id).pipe(
           take(1),
           throwIfEmpty(() => new InvalidInputError(`pollUntilTerminal: fetchState('${id}') completed without a state`)),
         );
 
-      const first$ = typeof job === 'string' ? fetchOne() : of(job as JobState<O>);
+      const first$ = typeof job === 'string' ? fetchOne() : of(job as S);
       return first$.pipe(
         expand((state) => (isTerminal(state.status) ? EMPTY : timer(gap, scheduler).pipe(switchMap(fetchOne)))),
         filter(changed),

@@ -4,7 +4,7 @@ import { isTerminal } from '../codecs/job-status.js';
 import type { EndpointConfig } from '../endpoint/config.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
-import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
+import type { HttpRequest, HttpResponse, RouteName, Transport } from '../transport/transport.js';
 import {
   budgetBucketOf,
   RUNPOD_RATE_LIMITS,
@@ -69,6 +69,12 @@ export interface FakeEndpointOptions<I = unknown, O = unknown, C = unknown> {
   readonly latency?: number;
   /** @default 'ep' */
   readonly endpointId?: string;
+  /**
+   * Wraps the fake transport before the endpoint uses it, as you would wrap the real one (e.g.
+   * `budget.wrap`); the log still records what reaches the fake.
+   * @default none
+   */
+  readonly intercept?: (transport: Transport) => Transport;
   /**
    * Passed to `createEndpoint` (transport, scheduler and endpoint id are the fake's). The fake fixes
    * the jitter of the built-in retries at `random: () => 0.5` so that backoff delays are exact.
@@ -387,7 +393,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
     retry: config.retry === false ? false : { random: () => 0.5, ...config.retry },
     endpointId,
     scheduler,
-    transport: fake.transport,
+    transport: options.intercept ? options.intercept(fake.transport) : fake.transport,
   });
 
   return {

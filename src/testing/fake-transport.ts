@@ -54,6 +54,25 @@ export interface FakeTransport {
   expectNone(matcher: RequestMatcher, description?: string): void;
   /** Throws if a request is still open (neither answered, failed nor cancelled). */
   verify(): void;
+  /**
+   * The matching requests as subscription logs, for `expectSubscriptions`: subscribed when sent,
+   * unsubscribed when answered, failed or cancelled (`Infinity` while open). The array is live:
+   * it keeps up with the log, so it can be handed to `expectSubscriptions` before `flush()`.
+   *
+   * @example
+   * expectSubscriptions(fake.subscriptions('GET /ep/status-sync/*')).toBe('-^ 298ms !');
+   */
+  subscriptions(matcher?: RequestMatcher): RequestSubscriptionLog[];
+}
+
+/**
+ * The shape of rxjs's `SubscriptionLog`, which `expectSubscriptions` compares (by deep equality
+ * that ignores classes, such as jest's `toEqual`).
+ * @category testing
+ */
+export interface RequestSubscriptionLog {
+  readonly subscribedFrame: number;
+  readonly unsubscribedFrame: number;
 }
 
 function withoutQuery(path: string): string {
@@ -105,6 +124,15 @@ function parseBody(body: string | undefined): unknown {
 export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLike = asyncScheduler): FakeTransport {
   const requests: LoggedRequest[] = [];
   const counts = new Map<string, number>();
+  const views: { readonly select: (request: LoggedRequest) => boolean; readonly logs: RequestSubscriptionLog[] }[] = [];
+  const refreshViews = () => {
+    for (const { select, logs } of views) {
+      logs.length = 0;
+      for (const r of requests) {
+        if (select(r)) logs.push({ subscribedFrame: r.at, unsubscribedFrame: r.endedAt ?? Infinity });
+      }
+    }
+  };
 
   const transport: Transport = (request) =>
     new Observable<HttpResponse>((subscriber) => {
@@ -121,9 +149,11 @@ export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLi
         state: 'open',
       };
       requests.push(entry);
+      refreshViews();
       const end = (state: FakeRequestState) => {
         entry.state = state;
         entry.endedAt = scheduler.now();
+        refreshViews();
       };
       const scripted =
         handler(request, count) ??
@@ -170,6 +200,12 @@ export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLi
     verify() {
       const open = requests.filter((r) => r.state === 'open');
       if (open.length > 0) throw new Error(`${open.length} request(s) still open:\n${describeLog(open)}`);
+    },
+    subscriptions(matcher) {
+      const view = { select: matcher === undefined ? () => true : toPredicate(matcher), logs: [] };
+      views.push(view);
+      refreshViews();
+      return view.logs;
     },
   };
 }

@@ -13,7 +13,14 @@
 export { createFakeEndpoint } from './fake-endpoint.js';
 export type { FakeEndpoint, FakeEndpointOptions, FakeRateLimits, ThrottleScript } from './fake-endpoint.js';
 export { createFakeTransport } from './fake-transport.js';
-export type { FakeHandler, FakeRequestState, FakeTransport, LoggedRequest, RequestMatcher } from './fake-transport.js';
+export type {
+  FakeHandler,
+  FakeRequestState,
+  FakeTransport,
+  LoggedRequest,
+  RequestMatcher,
+  RequestSubscriptionLog,
+} from './fake-transport.js';
 export { json, text, throttled } from './responses.js';
 export { createTestScheduler, normalizeErrors } from './test-scheduler.js';
 export { completedJob, endlessJob, failedJob, jobTimeline, streamingJob } from './timelines.js';
