@@ -9,7 +9,7 @@
 // the root package.json says. The ESM half is then checked: every bare import in it must resolve
 // under Node's ESM rules (no directory or extensionless deep imports), or the build fails.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,9 @@ const ts = require('typescript');
  */
 const ESM_SPECIFIER_FIXES = new Map([['fp-ts/Either', 'fp-ts/lib/Either.js']]);
 
-function tsc(project) {
+function tsc(project, outDir) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [TSC, '-p', project], { cwd: ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, [TSC, '-p', project, '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
     child.on('error', reject);
     child.on('exit', (code, signal) =>
       code === 0 ? resolvePromise() : reject(new Error(`tsc -p ${project} failed (${signal ?? `exit ${code}`})`)),
@@ -48,9 +48,9 @@ function filesUnder(dir, suffix) {
 const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\2/g;
 
 /** Applies {@link ESM_SPECIFIER_FIXES} to the ESM output; returns every bare specifier seen. */
-function fixEsmSpecifiers() {
+function fixEsmSpecifiers(esmDir) {
   const bare = new Map();
-  for (const file of [...filesUnder(join(DIST, 'esm'), '.js'), ...filesUnder(join(DIST, 'esm'), '.d.ts')]) {
+  for (const file of [...filesUnder(esmDir, '.js'), ...filesUnder(esmDir, '.d.ts')]) {
     const text = readFileSync(file, 'utf8');
     const fixed = text.replace(IMPORT_SPECIFIER, (whole, head, quote, specifier) =>
       ESM_SPECIFIER_FIXES.has(specifier) ? `${head}${quote}${ESM_SPECIFIER_FIXES.get(specifier)}${quote}` : whole,
@@ -84,9 +84,23 @@ function checkEsmResolution(bare) {
 }
 
 const started = Date.now();
-rmSync(DIST, { recursive: true, force: true });
-await Promise.all([tsc('tsconfig.build.json'), tsc('tsconfig.build.esm.json')]);
-writeFileSync(join(DIST, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
-writeFileSync(join(DIST, 'esm', 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: false })}\n`);
-checkEsmResolution(fixEsmSpecifiers());
+// Build next to dist/ and swap at the end: a failed build leaves the previous dist/ intact, and a
+// process reading dist/ meanwhile (a test, the CLI) never sees it half-written.
+const staging = join(ROOT, `.dist-staging-${process.pid}`);
+const retired = join(ROOT, `.dist-retired-${process.pid}`);
+try {
+  rmSync(staging, { recursive: true, force: true });
+  await Promise.all([
+    tsc('tsconfig.build.json', join(staging, 'cjs')),
+    tsc('tsconfig.build.esm.json', join(staging, 'esm')),
+  ]);
+  writeFileSync(join(staging, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  writeFileSync(join(staging, 'esm', 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: false })}\n`);
+  checkEsmResolution(fixEsmSpecifiers(join(staging, 'esm')));
+  if (existsSync(DIST)) renameSync(DIST, retired);
+  renameSync(staging, DIST);
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+  rmSync(retired, { recursive: true, force: true });
+}
 process.stdout.write(`built dist/cjs and dist/esm in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
