@@ -155,9 +155,15 @@ export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLi
         entry.endedAt = scheduler.now();
         refreshViews();
       };
-      const scripted =
-        handler(request, count) ??
-        throwError(() => new Error(`fake transport: no response scripted for ${key} (#${count})`));
+      let scripted: Observable<HttpResponse>;
+      try {
+        scripted =
+          handler(request, count) ??
+          throwError(() => new Error(`fake transport: no response scripted for ${key} (#${count})`));
+      } catch (error) {
+        // A handler that throws fails this request (logged as failed), never the test harness.
+        scripted = throwError(() => error);
+      }
       const subscription = scripted.subscribe({
         next: (response) => {
           if (entry.state === 'open') end('answered');

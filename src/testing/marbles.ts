@@ -18,7 +18,7 @@ export function parseMarbles(marbles: string, what: string): { events: MarbleEve
   let end: number | undefined;
   for (let i = 0; i < marbles.length; i++) {
     const c = marbles[i];
-    if (end !== undefined && c !== ' ') throw new Error(`${what}: nothing may follow "|" in "${marbles}"`);
+    if (end !== undefined && c !== ' ' && c !== ')') throw new Error(`${what}: nothing may follow "|" in "${marbles}"`);
     if (c === ' ') continue;
     if (/[0-9]/.test(c) && (i === 0 || marbles[i - 1] === ' ')) {
       const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m) /.exec(marbles.slice(i) + ' ');
