@@ -1,0 +1,50 @@
+// Shared by every benchmark client child process: reads the task, measures CPU, RSS and wall
+// time around the workload, and writes the result file. Each client runs in its own process so
+// that its CPU time and memory are its own.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** Runs `workload(task, record)` and writes `{ ...measures, ...recorded }` to task.outFile. */
+export async function runClient(workload) {
+  const task = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  const recorded = { done: {}, chunkLatencies: [], errors: [] };
+  const record = {
+    /** The client saw job `id` reach its terminal state `status` now. */
+    done: (id, status) => {
+      recorded.done[id] ??= { at: Date.now(), status };
+    },
+    /** A chunk produced at `producedAt` (epoch ms) arrived now. */
+    chunk: (producedAt) => recorded.chunkLatencies.push(Date.now() - producedAt),
+    error: (error) => recorded.errors.push(String(error?.message ?? error).slice(0, 200)),
+  };
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const cpuBefore = process.cpuUsage();
+  const startedAt = Date.now();
+  await workload(task, record);
+  const wallMs = Date.now() - startedAt;
+  const cpu = process.cpuUsage(cpuBefore);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  writeFileSync(
+    task.outFile,
+    JSON.stringify({ ...recorded, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peakRss / 2 ** 20 }),
+  );
+  process.exit(0);
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool(items, limit, fn) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await fn(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);

@@ -1,0 +1,54 @@
+// The official JS client, runpod-sdk 1.1.2, used as its README shows. It prints to the console
+// during runSync; the harness writes results to a file, so that noise does not matter.
+import runpodSdk from 'runpod-sdk';
+import { pool, runClient, TERMINAL } from './harness.mjs';
+
+const WORKLOADS = {
+  runAndWait: (endpoint, task, record) =>
+    pool(task.inputs, task.concurrency, async (input) => {
+      try {
+        const job = await endpoint.runSync({ input }, 90_000);
+        if (TERMINAL.has(job.status)) record.done(job.id, job.status);
+        else record.error(`runSync returned ${job.status}`);
+      } catch (error) {
+        record.error(error);
+      }
+    }),
+  stream: (endpoint, task, record) =>
+    pool(task.inputs, task.concurrency, async (input) => {
+      try {
+        const { id } = await endpoint.run({ input });
+        for await (const chunk of endpoint.stream(id)) record.chunk(chunk.output.t);
+        record.done(id, 'COMPLETED');
+      } catch (error) {
+        record.error(error);
+      }
+    }),
+  // The SDK has no watch: its runSync follows a job with back-to-back status-sync long-polls.
+  watch: (endpoint, task, record) =>
+    Promise.all(
+      task.ids.map(async (id) => {
+        try {
+          for (;;) {
+            const state = await endpoint.statusSync(id, 90_000);
+            if (TERMINAL.has(state.status)) return record.done(id, state.status);
+          }
+        } catch (error) {
+          record.error(error);
+        }
+      }),
+    ),
+  // No rate-limit handling: what a user writes with the SDK is a plain concurrency pool.
+  fanOut: (endpoint, task, record) => WORKLOADS.runAndWait(endpoint, task, record),
+};
+
+runClient(async (task, record) => {
+  const endpoint = runpodSdk(task.apiKey, { baseUrl: task.baseUrl }).endpoint(task.endpointId);
+  const log = console.log;
+  console.log = () => undefined; // runSync prints "<id>: <status>" on every poll
+  try {
+    await WORKLOADS[task.workload](endpoint, task, record);
+  } finally {
+    console.log = log;
+  }
+});

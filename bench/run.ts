@@ -1,0 +1,179 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=a,c]`: runpod-rx side by side with the official
+ * runpod-sdk and a 1-second status poller (what runpod-python does), each client in its own child
+ * process, each run against a fresh emulator in this process. Prints a table and writes
+ * bench/results/latest.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as EmulatorModule from '../src/emulator/index';
+import type * as LibraryModule from '../src/index';
+import { decodeThroughput } from './decode-throughput';
+import { SCENARIOS, type ClientKey, type Scenario } from './scenarios';
+
+// The compiled package (npm run bench builds it first): what users run, without ts-node's cost.
+const { startEmulator } = require('../dist/cjs/src/emulator/index.js') as typeof EmulatorModule;
+const { JobStateCodec } = require('../dist/cjs/src/index.js') as typeof LibraryModule;
+
+const API_KEY = 'bench-key';
+const ENDPOINT = 'bench';
+const CLIENT_SCRIPTS: Record<ClientKey, string> = {
+  'runpod-rx': 'runpod-rx.mjs',
+  'runpod-sdk': 'runpod-sdk.mjs',
+  'poller-1s': 'poller-1s.mjs',
+};
+
+/** One client's figures in one scenario; null where a measure does not apply. */
+export interface ClientResult {
+  requestsPerJob: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  cpuMsPerJob: number | null;
+  rssMb: number | null;
+  wallMs: number | null;
+  lost: number | null;
+  duplicated: number | null;
+  [extra: string]: number | null | string;
+}
+
+interface ChildOutput {
+  done: Record<string, { at: number; status: string }>;
+  chunkLatencies: number[];
+  errors: string[];
+  wallMs: number;
+  cpuMs: number;
+  peakRssMb: number;
+}
+
+function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const round = (value: number | null, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
+
+function runChild(script: string, task: object, dir: string): Promise<ChildOutput> {
+  const taskFile = join(dir, `task-${Date.now()}-${Math.random()}.json`);
+  const outFile = `${taskFile}.out`;
+  writeFileSync(taskFile, JSON.stringify({ ...task, outFile }));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'clients', script), taskFile], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(readFileSync(outFile, 'utf8')) as ChildOutput);
+    });
+  });
+}
+
+async function runScenario(scenario: Scenario, client: ClientKey, dir: string): Promise<ClientResult> {
+  const emulator = await startEmulator({ apiKey: API_KEY, ...scenario.emulator });
+  try {
+    const prepared = (await scenario.prepare?.(emulator.baseUrl, API_KEY, ENDPOINT)) ?? {};
+    const before = emulator.stats();
+    const output = await runChild(
+      CLIENT_SCRIPTS[client],
+      {
+        ...scenario.task,
+        ...prepared,
+        workload: scenario.workload,
+        baseUrl: emulator.baseUrl,
+        apiKey: API_KEY,
+        endpointId: ENDPOINT,
+      },
+      dir,
+    );
+    const after = emulator.stats();
+    const requests = Object.entries(after.requests)
+      .filter(([route]) => route !== 'preflight' && route !== 'unknown')
+      .reduce((sum, [route, n]) => sum + n - (before.requests[route] ?? 0), 0);
+    const jobs = scenario.jobs;
+    const finished = Object.entries(output.done).filter(([, d]) => d.status !== 'ERROR');
+    const latencies =
+      scenario.workload === 'stream'
+        ? output.chunkLatencies
+        : finished.flatMap(([id, d]) => {
+            const completedAt = emulator.job(id)?.completedAt;
+            return completedAt === undefined ? [] : [d.at - completedAt];
+          });
+    const result: ClientResult = {
+      requestsPerJob: round(requests / jobs),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      cpuMsPerJob: round(output.cpuMs / jobs, 3),
+      rssMb: round(output.peakRssMb, 1),
+      wallMs: output.wallMs,
+      lost: jobs - finished.length,
+      duplicated: scenario.prepare ? 0 : Math.max(0, after.jobsCreated - before.jobsCreated - jobs),
+    };
+    if (scenario.workload === 'stream') {
+      result.requestsPerChunk = round(requests / Math.max(1, output.chunkLatencies.length));
+      result.chunks = output.chunkLatencies.length;
+    }
+    if (scenario.floorMs !== undefined) result.wallOverFloor = round(output.wallMs / scenario.floorMs);
+    if (output.errors.length > 0) result.firstError = `${output.errors.length} errors, e.g. ${output.errors[0]}`;
+    return result;
+  } finally {
+    await emulator.close();
+  }
+}
+
+function table(results: Record<string, Record<string, ClientResult>>): string {
+  const columns = ['requestsPerJob', 'p50Ms', 'p99Ms', 'cpuMsPerJob', 'rssMb', 'wallMs', 'lost', 'duplicated'];
+  const rows = [['scenario', 'client', ...columns, 'extra']];
+  for (const [scenario, clients] of Object.entries(results)) {
+    for (const [client, r] of Object.entries(clients)) {
+      const extra = Object.entries(r)
+        .filter(([key]) => !columns.includes(key))
+        .map(([key, value]) => `${key}=${value}`)
+        .join(' ');
+      rows.push([scenario, client, ...columns.map((c) => String(r[c] ?? '-')), extra]);
+    }
+  }
+  const widths = rows[0].slice(0, -1).map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows
+    .map((row) => row.map((cell, i) => (i < widths.length ? cell.padEnd(widths[i]) : cell)).join('  '))
+    .join('\n');
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const only = process.argv
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const dir = mkdtempSync(join(tmpdir(), 'runpod-rx-bench-'));
+  const results: Record<string, Record<string, ClientResult>> = {};
+  const started = Date.now();
+  try {
+    for (const scenario of SCENARIOS(quick)) {
+      if (only && !only.includes(scenario.key)) continue;
+      results[scenario.name] = {};
+      for (const client of scenario.clients) {
+        process.stderr.write(`${scenario.name} / ${client} ...\n`);
+        results[scenario.name][client] = await runScenario(scenario, client, dir);
+      }
+    }
+    if (!only || only.includes('e')) results['e-decode'] = decodeThroughput(JobStateCodec, quick);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(
+    `${table(results)}\n\n(${quick ? 'quick' : 'full'} run, ${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(
+    join(__dirname, 'results', 'latest.json'),
+    `${JSON.stringify({ quick, date: new Date().toISOString(), scenarios: results }, null, 2)}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
