@@ -4,12 +4,13 @@
 //   dist/cjs/{src,operators}/**   CommonJS + .d.ts   (tsconfig.build.json)
 //   dist/esm/{src,operators}/**   ES modules + .d.ts (tsconfig.build.esm.json)
 //
-// Both compilations run in parallel. Each half gets a package.json stub naming its module format
+// Both compilations run in parallel, into a staging directory that replaces dist/ only once
+// everything succeeded. No source maps are emitted (the package ships no sources). Each half gets a package.json stub naming its module format
 // ({"type":"module"} / {"type":"commonjs"}), so Node and TypeScript read dist/esm as ESM whatever
 // the root package.json says. The ESM half is then checked: every bare import in it must resolve
 // under Node's ESM rules (no directory or extensionless deep imports), or the build fails.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +84,23 @@ function checkEsmResolution(bare) {
   if (problems.length > 0) throw new Error(`ESM output imports that Node cannot resolve:\n  ${problems.join('\n  ')}`);
 }
 
+/** Moves dist/ aside and `staging` in its place; retries if a concurrent build swapped meanwhile. */
+function swapIn(staging) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      renameSync(DIST, `${retired}-${attempt}`);
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+    }
+    try {
+      renameSync(staging, DIST);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST')) throw error;
+    }
+  }
+}
+
 const started = Date.now();
 // Build next to dist/ and swap at the end: a failed build leaves the previous dist/ intact, and a
 // process reading dist/ meanwhile (a test, the CLI) never sees it half-written.
@@ -97,10 +115,9 @@ try {
   writeFileSync(join(staging, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   writeFileSync(join(staging, 'esm', 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: false })}\n`);
   checkEsmResolution(fixEsmSpecifiers(join(staging, 'esm')));
-  if (existsSync(DIST)) renameSync(DIST, retired);
-  renameSync(staging, DIST);
+  swapIn(staging);
 } finally {
   rmSync(staging, { recursive: true, force: true });
-  rmSync(retired, { recursive: true, force: true });
+  for (let attempt = 0; attempt < 4; attempt++) rmSync(`${retired}-${attempt}`, { recursive: true, force: true });
 }
 process.stdout.write(`built dist/cjs and dist/esm in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
