@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import type { HttpRequest, HttpResponse } from 'runpod-rx';
+import { createEndpoint, type HttpRequest, type HttpResponse } from 'runpod-rx';
 import { createFakeTransport, json, text, throttled } from 'runpod-rx/testing';
 import { createTestScheduler } from '../helpers/test-scheduler';
 
@@ -138,6 +138,22 @@ describe('createFakeTransport', () => {
       expectSubscriptions(never.subscriptions).toBe('^');
       flush();
       expect(() => fake.verify()).toThrow('1 request(s) still open:\n  #0 @0 GET /ep/status/j1 (open)');
+    });
+  });
+
+  it('the docs/testing.md request-by-request example: a 429 on /run retried after its Retry-After', () => {
+    rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
+      const queued = json({ id: 'j1', status: 'IN_QUEUE' });
+      const fake = createFakeTransport(
+        (_request, n) => (n === 0 ? cold('-(r|)', { r: throttled(2) }) : cold('-(r|)', { r: queued })),
+        rx,
+      );
+      const endpoint = createEndpoint({ apiKey: 'k', endpointId: 'ep', scheduler: rx, transport: fake.transport });
+      expectObservable(endpoint.run({ input: 1 })).toBe('- 2000ms -(a|)', { a: { id: 'j1', status: 'IN_QUEUE' } });
+      expectSubscriptions(fake.subscriptions('POST /ep/run')).toBe(['^!', '- 2000ms ^!']);
+      flush();
+      expect(fake.requests.map((r) => r.at)).toEqual([0, 2001]);
+      fake.verify();
     });
   });
 
