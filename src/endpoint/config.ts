@@ -25,6 +25,21 @@ export interface RetryPolicy {
   readonly random: () => number;
 }
 
+/** Route groups whose concurrent requests RunPod limits. @category config */
+export type ConcurrencyGroup = 'run' | 'runsync' | 'status' | 'cancel';
+
+/**
+ * RunPod's documented limits on concurrent requests per endpoint: run 200, runsync 400, status
+ * (shared by status, status-sync and stream) 400, cancel 20.
+ * @category config
+ */
+export const RUNPOD_CONCURRENCY: Readonly<Record<ConcurrencyGroup, number>> = Object.freeze({
+  run: 200,
+  runsync: 400,
+  status: 400,
+  cancel: 20,
+});
+
 /**
  * How `watch` polls `/status` when status-sync is not served.
  * @category config
@@ -75,6 +90,13 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   readonly retry?: Partial<RetryPolicy> | false;
   /** Polling used when status-sync is not served. */
   readonly polling?: Partial<PollingPolicy>;
+  /**
+   * Most requests in flight at once per route group; the rest wait their turn (FIFO). While
+   * requests wait, long-polls hand their slot on every 2 s, so thousands of watched jobs share
+   * the slots fairly. `false` removes the limits.
+   * @default RUNPOD_CONCURRENCY (run 200, runsync 400, status/status-sync/stream 400, cancel 20)
+   */
+  readonly concurrency?: Partial<Record<ConcurrencyGroup, number>> | false;
   /** Longest server-side `wait` of runsync and status-sync long-polls, in ms. @default 90000 */
   readonly longPollWait?: number;
   /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
@@ -96,6 +118,7 @@ export interface ResolvedConfig<I, O, C> {
   readonly requestTimeout: number;
   readonly retry: RetryPolicy | false;
   readonly polling: PollingPolicy;
+  readonly concurrency: Readonly<Record<ConcurrencyGroup, number>> | false;
   readonly longPollWait: number;
   readonly streamWait: number;
   readonly codecs: EndpointCodecs<I, O, C>;
@@ -160,6 +183,17 @@ function resolveBaseUrl(raw: string, allowInsecure: boolean): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+function resolveConcurrency(
+  concurrency: EndpointConfig['concurrency'],
+): Readonly<Record<ConcurrencyGroup, number>> | false {
+  if (concurrency === false) return false;
+  const limits = withDefaults(RUNPOD_CONCURRENCY, concurrency);
+  for (const [group, limit] of Object.entries(limits)) {
+    if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`concurrency.${group} must be a whole number ≥ 1`);
+  }
+  return limits;
+}
+
 /** Applies defaults and env fallbacks; throws {@link ConfigError} on anything missing or malformed. */
 export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): ResolvedConfig<I, O, C> {
   if (typeof config !== 'object' || config === null) throw new ConfigError('createEndpoint takes an options object');
@@ -209,6 +243,7 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
       ),
       maxInterval: positive('polling.maxInterval', config.polling?.maxInterval, DEFAULT_POLLING.maxInterval),
     },
+    concurrency: resolveConcurrency(config.concurrency),
     longPollWait: positive('longPollWait', config.longPollWait, 90_000),
     streamWait: positive('streamWait', config.streamWait, 3_000),
     codecs: config.codecs ?? {},

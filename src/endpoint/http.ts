@@ -17,8 +17,9 @@ import {
 } from '../errors.js';
 import { parseRetryAfter } from '../internal/retry-after.js';
 import { retryWithBackoff } from '../internal/retry-with-backoff.js';
+import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
 import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
-import type { ResolvedConfig } from './config.js';
+import type { ConcurrencyGroup, ResolvedConfig } from './config.js';
 
 /** One call to the RunPod API, before it becomes an {@link HttpRequest}. */
 export interface CallSpec<A> {
@@ -57,6 +58,22 @@ const ROUTE_CLASS: Record<RouteName, keyof typeof RETRYABLE> = {
   retry: 'create',
   'purge-queue': 'create',
 };
+
+/** Route groups whose concurrent requests RunPod limits (run 200, runsync 400, status 400, cancel 20). */
+const CONCURRENCY_GROUP: Partial<Record<RouteName, ConcurrencyGroup>> = {
+  run: 'run',
+  runsync: 'runsync',
+  status: 'status',
+  'status-sync': 'status',
+  stream: 'status',
+  cancel: 'cancel',
+};
+
+/** Long-polls: reads that can be stopped and sent again later at no cost. */
+const PREEMPTIBLE: ReadonlySet<RouteName> = new Set<RouteName>(['status-sync', 'stream']);
+
+/** Under contention a long-poll holds its slot at most this long (2,000 slots·s ≈ RunPod's 2,000 requests / 10 s). */
+const HAND_OVER_MS = 2_000;
 
 function errorText(body: string): string {
   try {
@@ -105,24 +122,40 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
     throw new HttpError(info, status, errorText(response.body));
   }
 
-  return <A>(spec: CallSpec<A>): Observable<A> => {
-    const path = `/${config.endpointId}${spec.path}${spec.wait === undefined ? '' : `?wait=${Math.ceil(spec.wait)}`}`;
-    const request: HttpRequest = {
-      method: spec.method,
-      url: config.baseUrl + path,
-      path,
-      route: spec.route,
-      headers: spec.body === undefined ? headersWithoutBody : headersWithBody,
-      ...(spec.body !== undefined && { body: spec.body }),
-    };
-    const info: RequestInfo = { method: spec.method, path };
-    const limit = (spec.timeout ?? config.requestTimeout) + (spec.wait ?? 0);
+  const pools = new Map<ConcurrencyGroup, SlotPool>();
+  const poolOf = (route: RouteName): SlotPool | undefined => {
+    const group = CONCURRENCY_GROUP[route];
+    if (group === undefined || config.concurrency === false) return undefined;
+    let pool = pools.get(group);
+    if (pool === undefined) {
+      pool = createSlotPool(config.concurrency[group], HAND_OVER_MS, scheduler);
+      pools.set(group, pool);
+    }
+    return pool;
+  };
 
-    return defer(() => {
-      let attempt = 0;
-      const once$ = defer(() => {
+  return <A>(spec: CallSpec<A>): Observable<A> => {
+    const pool = poolOf(spec.route);
+    const base = `/${config.endpointId}${spec.path}`;
+    const headers = spec.body === undefined ? headersWithoutBody : headersWithBody;
+
+    /** One HTTP exchange; a long-poll started while others wait for a slot holds only briefly. */
+    const exchange = (attempt: number, contended: boolean): Observable<A> =>
+      defer(() => {
+        const wait = spec.wait === undefined ? undefined : contended ? Math.min(spec.wait, HAND_OVER_MS) : spec.wait;
+        const path = wait === undefined ? base : `${base}?wait=${Math.ceil(wait)}`;
+        const info: RequestInfo = { method: spec.method, path };
+        const limit = (spec.timeout ?? config.requestTimeout) + (wait ?? 0);
+        const request: HttpRequest = {
+          method: spec.method,
+          url: config.baseUrl + path,
+          path,
+          route: spec.route,
+          headers,
+          ...(spec.body !== undefined && { body: spec.body }),
+        };
         const startedAt = scheduler.now();
-        emit({ type: 'request', route: spec.route, method: spec.method, path, attempt: attempt++ });
+        emit({ type: 'request', route: spec.route, method: spec.method, path, attempt });
         return config.transport(request).pipe(
           // The first response ends the exchange, whenever the transport completes.
           take(1),
@@ -146,6 +179,15 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
         );
       });
 
+    return defer(() => {
+      let attempt = 0;
+      const once$ = defer(() => {
+        const number = attempt++;
+        return pool === undefined
+          ? exchange(number, false)
+          : pool.run({ work: (contended) => exchange(number, contended), preemptible: PREEMPTIBLE.has(spec.route) });
+      });
+
       if (retry === false || retry.count === 0) return once$;
       return once$.pipe(
         retryWithBackoff({
@@ -156,7 +198,7 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
             emit({
               type: 'retry',
               route: spec.route,
-              path,
+              path: base,
               retry: retryNumber,
               delayMs,
               reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -1,3 +1,4 @@
+import { takeLast } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { NotFoundError, TimeoutError, type JobState, type RunpodEvent } from 'runpod-rx';
 import { json } from 'runpod-rx/testing';
@@ -174,6 +175,52 @@ describe('watch', () => {
       expect(fake.expectOne('GET /ep1/status-sync/j1').state).toBe('cancelled');
       fake.expectNone('POST /ep1/cancel/j1');
       expect(events.some((e) => e.type === 'cancel-on-abandon')).toBe(false);
+      fake.verify();
+    });
+  });
+
+  it("honours RunPod's concurrency limit: excess requests wait their turn, long-polls hand over every 2 s", () => {
+    rx.run(({ cold, flush }) => {
+      // Every job completes at 5 s; status-sync answers at min(now + wait, 5 s), as a server would.
+      const DONE_AT = 5000;
+      const jobOf = (path: string) => path.split('/')[3].split('?')[0];
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) => {
+          const id = jobOf(req.path);
+          if (req.route === 'status') return cold('-r|', { r: json({ id, status: 'IN_QUEUE' }) });
+          const answerAt = Math.min(rx.now() + Number(req.path.split('wait=')[1]), DONE_AT);
+          const status = answerAt >= DONE_AT ? 'COMPLETED' : 'IN_QUEUE';
+          return cold(`${answerAt - rx.now()}ms r|`, { r: json({ id, status }) });
+        },
+        { concurrency: { status: 2 } },
+      );
+      const ended: string[] = [];
+      for (const id of ['a', 'b', 'c', 'd']) {
+        endpoint
+          .watch(id)
+          .pipe(takeLast(1))
+          .subscribe((state) => ended.push(`${state.id} ${state.status} @${rx.now()}`));
+      }
+      flush();
+      const open = (at: number) => fake.requests.filter((r) => r.at <= at && (r.endedAt ?? Infinity) > at).length;
+      expect(Math.max(...fake.requests.map((r) => open(r.at)))).toBe(2);
+      // Long-polls started while others wait hold 2 s, so the two slots take turns.
+      expect(fake.requests.map((r) => `${r.at}-${r.endedAt} ${r.path}`)).toEqual([
+        '0-1 /ep1/status/a',
+        '0-1 /ep1/status/b',
+        '1-2 /ep1/status/c',
+        '1-2 /ep1/status/d',
+        '2-2002 /ep1/status-sync/a?wait=2000',
+        '2-2002 /ep1/status-sync/b?wait=2000',
+        '2002-4002 /ep1/status-sync/c?wait=2000',
+        '2002-4002 /ep1/status-sync/d?wait=2000',
+        '4002-5000 /ep1/status-sync/a?wait=2000',
+        '4002-5000 /ep1/status-sync/b?wait=2000',
+        '5000-5000 /ep1/status-sync/c?wait=2000',
+        '5000-5000 /ep1/status-sync/d?wait=90000',
+      ]);
+      expect(ended).toEqual(['a COMPLETED @5000', 'b COMPLETED @5000', 'c COMPLETED @5000', 'd COMPLETED @5000']);
       fake.verify();
     });
   });
