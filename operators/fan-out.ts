@@ -66,10 +66,10 @@ export type FanOutResult<T, R> =
  *   projections in flight and leaves the queue.
  *
  * ```text
- * concurrency: 2, budget { run: 2 } per 10 ms, project = x => cold('-r|')
- * source:   (abcd)|
- * result:   -(AB)-------(CD)|            (A = { kind: 'value', index: 0, item: a, value: r }, …)
- *           a, b start at 0; c, d wait for tokens until 10
+ * fanOut(project, { concurrency: 2, budget })   budget: { run: 2 } per 10 ms
+ * source:   (abcd|)
+ * project:  each item → -(r|)        a, b subscribed at 0 ('^!'); c, d wait for tokens ('10ms ^!')
+ * result:   -(AB) 6ms (CD|)          (A = { kind: 'value', index: 0, item: 'a', value: 'r' }, …)
  * ```
  *
  * ## Example

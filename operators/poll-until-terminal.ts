@@ -64,12 +64,11 @@ function positive(name: string, value: number, allowInfinity = false): void {
  * polled independently (merged); unsubscribing stops every timer and aborts the request in flight.
  *
  * ```text
- * source:    q|                  (q = { id: 'j1', status: 'IN_QUEUE' })
- * fetchState(j1), one call per poll:
- *                      -p|       (IN_PROGRESS)
- *                                 -c|   (COMPLETED)
+ * source:        q|                   (q = { id: 'j1', status: 'IN_QUEUE' })
+ * fetchState #1: 10ms -p|             (subscribed at 10: '10ms ^!')
+ * fetchState #2: 21ms -c|             (subscribed at 21: '21ms ^!'; c COMPLETED)
  * pollUntilTerminal(fetchState, { interval: 10 })
- * result:    q 10ms p 10ms (c|)
+ * result:        q 10ms p 10ms (c|)   (q at 0, p at 11, c at 22)
  * ```
  *
  * ## Example

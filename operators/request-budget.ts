@@ -119,8 +119,9 @@ interface Bucket {
  * windows, which is what sets off 429s.)
  *
  * ```text
- * limits: { cancel: 2 }, window: 10 ms; five acquire('cancel') at 0
- * grants:   (ab)------(cd)------e     (at 0, 0, 10, 10, 20)
+ * createRequestBudget({ limits: { cancel: 2 }, window: 10 }); acquire('cancel') five times at 0
+ * asks:     (abcde)|
+ * grants:   (ab) 6ms (cd) 6ms (e|)   (grant times 0, 0, 10, 10, 20)
  * ```
  *
  * ## Example

@@ -46,12 +46,12 @@ export interface RetryOnThrottleConfig {
  * the whole source.
  *
  * ```text
- * source:   --#                  (# = ThrottledError, Retry-After 5 ms)
+ * source:   --#                   (# = ThrottledError, retryAfterMs 5)
  * subs:     ^-!
- *                  ^-!           (resubscribed 5 ms after each 429)
- *                         ^-!
+ *           -------^-!            (each resubscription 5 ms after a 429)
+ *           --------------^-!
  * retryOnThrottle({ count: 2 })
- * result:   ----------------#    (16 ms: the third 429 passes through)
+ * result:   ----------------#     (at 16 ms the third 429 passes through)
  * ```
  *
  * ## Example

@@ -38,9 +38,9 @@ export interface SelectOutputConfig {
  * selectOutput()
  * result:   -------o|            (o = 42)
  *
- * source:   -q--f|               (f FAILED)
+ * source:   -q-f|                (f FAILED)
  * selectOutput()
- * result:   ----#                (# = JobFailedError)
+ * result:   ---#                 (# = JobFailedError)
  * ```
  *
  * ## Example
