@@ -41,6 +41,11 @@ const BUCKET_OF: Readonly<Record<RouteName, BudgetBucket>> = {
 
 /**
  * The bucket a route draws from (`status-sync` and `stream` draw from `status`).
+ *
+ * @example
+ * budgetBucketOf('stream'); // 'status'
+ * @param route a RunPod route.
+ * @returns its rate bucket.
  * @category operators
  */
 export function budgetBucketOf(route: RouteName): BudgetBucket {

@@ -112,6 +112,12 @@ function parseBody(body: string | undefined): unknown {
  * virtual time, answered by `handler`, and marked cancelled if the client unsubscribes first.
  * A request the handler does not script (returns `undefined`) fails with an error naming it.
  *
+ * ```text
+ * handler:  () => cold('--(r|)')
+ * client:   subscribes at 5 ms, the answer arrives 2 ms later
+ * log:      { at: 5, state: 'answered', endedAt: 7 }   subscriptions(): '5ms ^-!'
+ * ```
+ *
  * @example
  * testScheduler.run(({ cold, expectObservable }) => {
  *   const fake = createFakeTransport((req) =>
@@ -119,6 +125,9 @@ function parseBody(body: string | undefined): unknown {
  *   const endpoint = createEndpoint({ apiKey: 'k', endpointId: 'ep', transport: fake.transport });
  *   expectObservable(endpoint.run({ input: {} })).toBe('-(r|)', { r: { id: 'j1', status: 'IN_QUEUE' } });
  * });
+ * @param handler scripts each answer (`undefined`: not scripted).
+ * @param scheduler the clock that stamps the log. @default asyncScheduler
+ * @returns the transport, its request log and assertions.
  * @category testing
  */
 export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLike = asyncScheduler): FakeTransport {

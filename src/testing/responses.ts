@@ -1,7 +1,12 @@
 import type { HttpResponse } from '../transport/transport.js';
 
 /**
- * A JSON response for a fake transport: `json({ id: 'j1', status: 'IN_QUEUE' })`.
+ * A JSON response for a fake transport.
+ *
+ * @example
+ * cold('-(r|)', { r: json({ id: 'j1', status: 'IN_QUEUE' }) });
+ * cold('-(r|)', { r: json({ error: 'worker crashed' }, 500) });
+ * @returns the response.
  * @param body serialised with `JSON.stringify`
  * @param status HTTP status @default 200
  * @param headers extra headers (names in lower case)
@@ -12,7 +17,14 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 /**
- * A 429 answer, optionally with a `Retry-After` value (seconds, or an HTTP date).
+ * A 429 answer, optionally with a `Retry-After` value (seconds, or an HTTP date). The client turns
+ * it into a `ThrottledError` whose `retryAfterMs` is read against the scheduler clock.
+ *
+ * @example
+ * cold('-(r|)', { r: throttled(2) }); // Retry-After: 2 → retryAfterMs 2000
+ * cold('-(r|)', { r: throttled('Thu, 01 Jan 1970 00:00:05 GMT') }); // 5 s after virtual time 0
+ * @param retryAfter the header's value. @default no header
+ * @returns the response.
  * @category testing
  */
 export function throttled(retryAfter?: string | number): HttpResponse {
@@ -25,6 +37,13 @@ export function throttled(retryAfter?: string | number): HttpResponse {
 
 /**
  * A raw text response, e.g. an HTML error page from a proxy.
+ *
+ * @example
+ * cold('-(r|)', { r: text('<html>Bad gateway</html>', 502, 'text/html') });
+ * @param body the body, as is.
+ * @param status HTTP status. @default 200
+ * @param contentType @default 'text/plain'
+ * @returns the response.
  * @category testing
  */
 export function text(body: string, status = 200, contentType = 'text/plain'): HttpResponse {

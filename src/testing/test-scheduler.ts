@@ -1,6 +1,14 @@
 import { TestScheduler } from 'rxjs/testing';
 
-/** Replaces every `Error` (at any depth) by `{ name, message }`, so errors compare by what they say. */
+/**
+ * Replaces every `Error` (at any depth) by `{ name, message }`, so errors compare by what they say.
+ *
+ * @example
+ * normalizeErrors({ e: new TimeoutError('late', 'j1') }); // { e: { name: 'TimeoutError', message: 'late' } }
+ * @param value anything.
+ * @returns a copy with plain objects in place of errors.
+ * @category testing
+ */
 export function normalizeErrors(value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (Array.isArray(value)) return value.map(normalizeErrors);

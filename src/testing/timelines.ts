@@ -120,6 +120,12 @@ export interface CompletedJobOptions {
  * completedJob({ queued: 100, running: 200, output: 42 })
  * states:   q 99ms p 199ms c         (c = COMPLETED, output 42, delayTime 100, executionTime 200)
  * ```
+ *
+ * @example
+ * const fake = createFakeEndpoint({ scheduler: rx, jobs: completedJob({ id: 'j1', output: 42 }) });
+ * expectObservable(fake.endpoint.runSync({ input: {} }).pipe(selectOutput())).toBe('301ms (o|)', { o: 42 });
+ * @param options id, output and timing.
+ * @returns a timeline for `createFakeEndpoint({ jobs })` or `existingJobs`.
  * @category testing
  */
 export function completedJob(options: CompletedJobOptions = {}): JobTimeline {
@@ -163,6 +169,13 @@ export interface FailedJobOptions {
  * failedJob({ running: 0 })
  * states:   q 99ms f                 (straight from the queue)
  * ```
+ *
+ * @example
+ * const fake = createFakeEndpoint({ scheduler: rx, jobs: failedJob({ id: 'j1', error: 'CUDA out of memory' }) });
+ * expectObservable(fake.endpoint.runSync({ input: {} }).pipe(throwOnJobFailure()))
+ *   .toBe('301ms #', undefined, new JobFailedError({ id: 'j1', status: 'FAILED', error: 'CUDA out of memory' }));
+ * @param options id, failure text, final status and timing.
+ * @returns a timeline for `createFakeEndpoint({ jobs })` or `existingJobs`.
  * @category testing
  */
 export function failedJob(options: FailedJobOptions = {}): JobTimeline {
@@ -202,8 +215,15 @@ export interface StreamingJobOptions {
  * ```text
  * streamingJob({ chunks: ['a', 'b', 'c'], queued: 100, every: 100 })
  * states:   q 99ms p 299ms c         (COMPLETED at 400, output ['a', 'b', 'c'])
- * chunks:   100ms - 99ms a 99ms b 99ms c    (at 200, 300, 400)
+ * chunks:   200ms a 99ms b 99ms c    (at 200, 300, 400)
+ * endpoint.stream(id) over it:  201ms a 99ms b 99ms c|
  * ```
+ *
+ * @example
+ * const fake = createFakeEndpoint({ scheduler: rx, existingJobs: [streamingJob({ id: 'j1', chunks: ['a', 'b'] })] });
+ * expectObservable(fake.endpoint.stream('j1')).toBe('201ms a 99ms b|', { a: { output: 'a' }, b: { output: 'b' } });
+ * @param options id, chunk outputs, timing and how it ends.
+ * @returns a timeline for `createFakeEndpoint({ jobs })` or `existingJobs`.
  * @category testing
  */
 export function streamingJob(options: StreamingJobOptions): JobTimeline {
@@ -248,6 +268,14 @@ export interface EndlessJobOptions {
  * endlessJob({ queued: 100 })
  * states:   q 99ms p ------…          (never terminal)
  * ```
+ *
+ * @example
+ * const fake = createFakeEndpoint({ scheduler: rx, jobs: endlessJob({ id: 'j1' }) });
+ * expectObservable(fake.endpoint.submit({ input: {} }, { timeout: 5000 }))
+ *   .toBe('-q 4998ms #', { q: { id: 'j1', status: 'IN_QUEUE' } }, new TimeoutError('job not finished within 5000 ms', 'j1'));
+ * // and fake.expectOne('POST /ep/cancel/j1'): the deadline cancelled the job
+ * @param options id and time in the queue.
+ * @returns a timeline for `createFakeEndpoint({ jobs })` or `existingJobs`.
  * @category testing
  */
 export function endlessJob(options: EndlessJobOptions = {}): JobTimeline {
