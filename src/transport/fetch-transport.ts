@@ -1,15 +1,35 @@
 import crossFetch from 'cross-fetch';
 import { asyncScheduler, from, Observable, throwError, timeout, type SchedulerLike } from 'rxjs';
-import { NetworkError, RunpodError, TimeoutError } from '../errors.js';
+import {
+  DecodeError,
+  isRunpodError,
+  NetworkError,
+  TimeoutError,
+  type RequestInfo,
+  type RunpodError,
+} from '../errors.js';
 import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
 /** The slice of the WHATWG `fetch` signature runpod-rx uses, so any compliant fetch fits. @category transport */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+    /** Always `'error'`: the RunPod API never redirects, and following one could carry the key elsewhere. */
+    redirect?: 'error';
+  },
 ) => Promise<{
   readonly status: number;
   readonly headers: { forEach(callback: (value: string, name: string) => void): void };
+  /**
+   * The body as a stream, when the fetch exposes one (a WHATWG `ReadableStream`, or a Node
+   * readable as node-fetch gives): the transport then reads it chunk by chunk and stops at
+   * `maxBodyBytes`. Without it, `text()` is used.
+   */
+  readonly body?: unknown;
   text(): Promise<string>;
 }>;
 
@@ -19,18 +39,34 @@ export interface FetchTransportConfig {
   readonly fetch?: FetchLike;
   /**
    * How long reading a body may take once the headers came, in ms: a body cut short under its
-   * Content-Length would otherwise hang node-fetch for ever. @default 30000
+   * Content-Length would otherwise hang node-fetch for ever. When it passes, the connection is
+   * closed. @default 30000
    */
   readonly bodyTimeout?: number;
+  /**
+   * Largest response body accepted, in bytes. A 2xx body over it is a `DecodeError` (the
+   * connection is closed as soon as the limit is crossed, or at once when `Content-Length`
+   * announces more); the body of an error status is cut to 64 KiB (or this limit if smaller),
+   * since only its start is ever shown. @default 67108864 (64 MiB)
+   */
+  readonly maxBodyBytes?: number;
   /** Drives the body timeout. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
 
+/** Default {@link FetchTransportConfig.maxBodyBytes}: 64 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Error answers are only ever shown truncated: no need to hold more of them than this. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
 const REFUSED = /ECONNREFUSED|connection refused/i;
 
 function toNetworkError(error: unknown, request: HttpRequest): RunpodError {
-  if (error instanceof RunpodError) return error;
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (isRunpodError(error)) return error;
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   const text = [code, message, cause?.code, cause?.message].filter((part) => typeof part === 'string').join(' ');
   return new NetworkError(`network error: ${text || 'request failed'}`, REFUSED.test(text), {
@@ -39,10 +75,115 @@ function toNetworkError(error: unknown, request: HttpRequest): RunpodError {
   });
 }
 
+/** Pulls chunks from a WHATWG ReadableStream or an async iterable (Node readable). */
+interface ChunkSource {
+  next(): Promise<{ done?: boolean; value?: unknown }>;
+  /** Stops the stream; never throws, never leaves a rejected promise behind. */
+  stop(): void;
+}
+
+function chunkSource(body: unknown): ChunkSource | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const stream = body as {
+    getReader?: () => { read(): Promise<{ done?: boolean; value?: unknown }>; cancel(): Promise<unknown> };
+    [Symbol.asyncIterator]?: () => AsyncIterator<unknown>;
+  };
+  if (typeof stream.getReader === 'function') {
+    const reader = stream.getReader();
+    return {
+      next: () => reader.read(),
+      stop: () => {
+        Promise.resolve()
+          .then(() => reader.cancel())
+          .catch(() => undefined);
+      },
+    };
+  }
+  const iterate = stream[Symbol.asyncIterator];
+  if (typeof iterate === 'function') {
+    const iterator = iterate.call(stream);
+    return {
+      next: () => iterator.next(),
+      stop: () => {
+        Promise.resolve()
+          .then(() => iterator.return?.())
+          .catch(() => undefined);
+      },
+    };
+  }
+  return undefined;
+}
+
+function byteView(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError('the response body stream gave a chunk that is not bytes');
+}
+
+/**
+ * Reads a body as text, up to `limit` bytes. Past the limit: a 2xx body is a {@link DecodeError};
+ * an error body is returned cut at the limit. `stopped()` tells whether reading was cut short,
+ * so that the caller closes the connection.
+ */
+async function readText(
+  response: Awaited<ReturnType<FetchLike>>,
+  status: number,
+  limit: number,
+  info: RequestInfo,
+  onCut: () => void,
+): Promise<string> {
+  const ok = status >= 200 && status < 300;
+  const cap = ok ? limit : Math.min(limit, ERROR_BODY_BYTES);
+  const tooLarge = (what: string) =>
+    new DecodeError([`response body ${what} the limit of ${limit} bytes (maxBodyBytes)`], info);
+
+  let declared: number | undefined;
+  response.headers.forEach((value, name) => {
+    if (name.toLowerCase() === 'content-length' && /^\s*\d+\s*$/.test(value)) declared = Number(value);
+  });
+  const source = chunkSource(response.body);
+  if (ok && declared !== undefined && declared > cap) {
+    source?.stop();
+    onCut();
+    throw tooLarge(`announces ${declared} bytes, over`);
+  }
+  if (source === undefined) {
+    const text = await response.text();
+    if (typeof text !== 'string') throw new TypeError('the response body is not text');
+    if (text.length <= cap) return text;
+    if (ok) throw tooLarge('is over');
+    return text.slice(0, cap);
+  }
+
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  for (;;) {
+    const { done, value } = await source.next();
+    if (done) break;
+    const bytes = byteView(value);
+    if (size + bytes.length > cap) {
+      source.stop();
+      onCut();
+      if (ok) throw tooLarge('is over');
+      text += decoder.decode(bytes.subarray(0, cap - size));
+      return text;
+    }
+    size += bytes.length;
+    text += decoder.decode(bytes, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
 /**
  * The real transport: one `fetch` per subscription, aborted (AbortController) when the subscriber
- * leaves before the body has been read, never after. The body is read inside the abortable window
- * and under its own timeout.
+ * leaves before the body has been read, never after. The body is read inside the abortable window,
+ * under its own timeout and a size limit; when either cuts the read short, the connection is
+ * closed too, so a server that drips or floods cannot hold a socket or memory. Redirects are
+ * refused (a `NetworkError`): the RunPod API never answers with one, and following it could send
+ * the key and the job to another server.
  *
  * @example
  * const endpoint = createEndpoint({ transport: createFetchTransport({ fetch: globalThis.fetch }) });
@@ -51,30 +192,36 @@ function toNetworkError(error: unknown, request: HttpRequest): RunpodError {
 export function createFetchTransport(config: FetchTransportConfig = {}): Transport {
   const fetchImpl = config.fetch ?? (crossFetch as unknown as FetchLike);
   const bodyTimeout = config.bodyTimeout ?? 30_000;
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!(maxBodyBytes > 0)) throw new RangeError('maxBodyBytes must be a positive number of bytes');
   const scheduler = config.scheduler ?? asyncScheduler;
 
   return (request) =>
     new Observable<HttpResponse>((subscriber) => {
       const controller = new AbortController();
+      const info: RequestInfo = { method: request.method, path: request.path };
       let settled = false;
       let bodySubscription: { unsubscribe(): void } | undefined;
+      const abort = () => controller.abort();
       const fail = (error: unknown) => {
         settled = true;
+        // Whatever cut the exchange short (timeout, size, a broken stream), the socket goes too.
+        abort();
         subscriber.error(toNetworkError(error, request));
       };
 
-      fetchImpl(request.url, {
-        method: request.method,
-        headers: { ...request.headers },
-        ...(request.body !== undefined && { body: request.body }),
-        signal: controller.signal,
-      }).then((response) => {
+      const onResponse = (response: Awaited<ReturnType<FetchLike>>) => {
         if (subscriber.closed) return;
+        const status = response.status;
+        if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+          fail(new TypeError(`the fetch gave no valid HTTP status (${String(status)})`));
+          return;
+        }
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => {
           headers[name.toLowerCase()] = value;
         });
-        bodySubscription = from(response.text())
+        bodySubscription = from(readText(response, status, maxBodyBytes, info, abort))
           .pipe(
             timeout({
               first: bodyTimeout,
@@ -88,12 +235,39 @@ export function createFetchTransport(config: FetchTransportConfig = {}): Transpo
           .subscribe({
             next: (body) => {
               settled = true;
-              subscriber.next({ status: response.status, headers, body });
+              subscriber.next({ status, headers, body });
               subscriber.complete();
             },
             error: fail,
           });
-      }, fail);
+      };
+
+      let pending: Promise<Awaited<ReturnType<FetchLike>>>;
+      try {
+        pending = Promise.resolve(
+          fetchImpl(request.url, {
+            method: request.method,
+            headers: { ...request.headers },
+            ...(request.body !== undefined && { body: request.body }),
+            signal: controller.signal,
+            // node-fetch keeps the Authorization header on a redirect to the same host name on
+            // another port (another service); a POST would also be replayed or turned into a GET.
+            redirect: 'error',
+          }),
+        );
+      } catch (error) {
+        fail(error);
+        return undefined;
+      }
+      pending
+        .then((response) => {
+          try {
+            onResponse(response);
+          } catch (error) {
+            fail(error);
+          }
+        }, fail)
+        .catch(() => undefined);
 
       return () => {
         bodySubscription?.unsubscribe();
