@@ -5,10 +5,11 @@
 //   dist/esm/{src,operators}/**   ES modules + .d.ts (tsconfig.build.esm.json)
 //
 // Both compilations run in parallel, into a staging directory that replaces dist/ only once
-// everything succeeded. No source maps are emitted (the package ships no sources). Each half gets a package.json stub naming its module format
-// ({"type":"module"} / {"type":"commonjs"}), so Node and TypeScript read dist/esm as ESM whatever
-// the root package.json says. The ESM half is then checked: every bare import in it must resolve
-// under Node's ESM rules (no directory or extensionless deep imports), or the build fails.
+// everything succeeded. No source maps are emitted: the package ships no TypeScript sources. Each
+// half gets a package.json stub naming its module format ({"type":"module"} / {"type":"commonjs"}),
+// so Node and TypeScript read dist/esm as ESM whatever the root package.json says. The ESM half is
+// then checked: every bare import in it must resolve under Node's ESM rules (no directory or
+// extensionless deep imports), or the build fails.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
