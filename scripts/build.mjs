@@ -22,13 +22,6 @@ const require = createRequire(import.meta.url);
 const TSC = require.resolve('typescript/bin/tsc');
 const ts = require('typescript');
 
-/**
- * Deep imports of packages without an `exports` map that Node ESM cannot resolve as written
- * (`fp-ts/Either` is a directory with a package.json stub, which only CommonJS follows).
- * The ESM output imports the file itself instead.
- */
-const ESM_SPECIFIER_FIXES = new Map([['fp-ts/Either', 'fp-ts/lib/Either.js']]);
-
 function tsc(project, outDir) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [TSC, '-p', project, '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' });
@@ -47,20 +40,11 @@ function filesUnder(dir, suffix) {
   });
 }
 
-const IMPORT_SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\2/g;
-
-/** Applies {@link ESM_SPECIFIER_FIXES} to the ESM output; returns every bare specifier seen. */
-function fixEsmSpecifiers(esmDir) {
+/** Every bare specifier the ESM output imports (comments and strings ignored), with a file using it. */
+function bareSpecifiers(esmDir) {
   const bare = new Map();
-  for (const file of [...filesUnder(esmDir, '.js'), ...filesUnder(esmDir, '.d.ts')]) {
-    const text = readFileSync(file, 'utf8');
-    const fixed = text.replace(IMPORT_SPECIFIER, (whole, head, quote, specifier) =>
-      ESM_SPECIFIER_FIXES.has(specifier) ? `${head}${quote}${ESM_SPECIFIER_FIXES.get(specifier)}${quote}` : whole,
-    );
-    if (fixed !== text) writeFileSync(file, fixed);
-    if (!file.endsWith('.js')) continue;
-    // The real imports (comments and strings ignored), after the fixes.
-    for (const { fileName } of ts.preProcessFile(fixed, true, true).importedFiles) {
+  for (const file of filesUnder(esmDir, '.js')) {
+    for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
       if (!fileName.startsWith('.')) bare.set(fileName, relative(ROOT, file));
     }
   }
@@ -115,7 +99,7 @@ try {
   ]);
   writeFileSync(join(staging, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   writeFileSync(join(staging, 'esm', 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: false })}\n`);
-  checkEsmResolution(fixEsmSpecifiers(join(staging, 'esm')));
+  checkEsmResolution(bareSpecifiers(join(staging, 'esm')));
   swapIn(staging);
 } finally {
   rmSync(staging, { recursive: true, force: true });

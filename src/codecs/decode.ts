@@ -1,5 +1,4 @@
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
 import { DecodeError, truncate, type RequestInfo } from '../errors.js';
 
 const VALUE_PREVIEW = 80;
@@ -29,6 +28,7 @@ export function reportErrors(errors: t.Errors, prefix = ''): string[] {
 /** Decodes `value` with `codec`, throwing a {@link DecodeError} with path lines on a mismatch. */
 export function decodeOrThrow<A>(codec: t.Decoder<unknown, A>, value: unknown, request?: RequestInfo, prefix = ''): A {
   const result = codec.decode(value);
-  if (isLeft(result)) throw new DecodeError(reportErrors(result.left, prefix), request);
+  // `_tag` rather than fp-ts's isLeft: fp-ts has no exports map, so its subpaths break Node ESM.
+  if (result._tag === 'Left') throw new DecodeError(reportErrors(result.left, prefix), request);
   return result.right;
 }

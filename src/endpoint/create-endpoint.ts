@@ -1,17 +1,5 @@
 import * as t from 'io-ts';
-import {
-  concat,
-  defer,
-  distinctUntilChanged,
-  filter,
-  finalize,
-  map,
-  of,
-  switchMap,
-  takeWhile,
-  tap,
-  type Observable,
-} from 'rxjs';
+import { concat, defer, distinctUntilChanged, filter, finalize, map, of, switchMap, tap, type Observable } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { encodeJobRequest, PAYLOAD_LIMITS } from '../codecs/job-request.js';
 import { JobStateCodec, type JobState } from '../codecs/job-state.js';
@@ -26,6 +14,7 @@ import {
 import { InvalidInputError, TimeoutError } from '../errors.js';
 import { withDeadline } from '../internal/deadline.js';
 import { sameState } from '../internal/same-state.js';
+import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
 import { resolveConfig, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followJob, type FollowDeps } from './follow-job.js';
@@ -102,10 +91,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 
   /** Emits each changed state and completes after the terminal one. */
   const untilTerminal = (states: Observable<JobState<O>>): Observable<JobState<O>> =>
-    states.pipe(
-      distinctUntilChanged<JobState<O>>(sameState),
-      takeWhile((state) => !isTerminal(state), true),
-    );
+    states.pipe(distinctUntilChanged<JobState<O>>(sameState), takeUntilTerminal());
 
   /**
    * Runs `body(track)` with an overall deadline; when the subscription ends before a terminal

@@ -1,18 +1,7 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler as createKitScheduler } from 'runpod-rx/testing';
 
-/** Errors compare by name and message (stacks and class identity aside), as in rxjs's own specs. */
-function normalize(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  if (Array.isArray(value)) return value.map(normalize);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalize(inner)]));
-  }
-  return value;
-}
-
-/** A TestScheduler whose assertions are jest `toEqual`, errors compared by name and message. */
+/** The test kit's TestScheduler (errors compared by name and message), asserting with jest. */
 export function createTestScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => {
-    expect(normalize(actual)).toEqual(normalize(expected));
-  });
+  return createKitScheduler((actual, expected) => expect(actual).toEqual(expected));
 }
