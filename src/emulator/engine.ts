@@ -4,6 +4,7 @@ import { asyncJobId, syncJobId, type IdSource } from './ids.js';
 import { isTerminal, snapshotOf, statusBody, type JobRecord, type JobRun, type WorkerSlot } from './job.js';
 import type { ParsedJobRequest } from './job-request.js';
 import { executeHandler } from './job-runner.js';
+import { errorText } from './json-value.js';
 import { JobStore } from './job-store.js';
 import type { StatsCollector } from './stats.js';
 import type { TimerSet } from './timers.js';
@@ -207,9 +208,20 @@ export class Engine {
     );
     this.notify(job);
     const ep = this.endpoint(job.endpointId);
+    // The handler gets its own copy of the input; should that copy fail, the job fails (in the
+    // handler's asynchronous turn, like any handler error), never the request that queued it.
+    let input: unknown;
+    let handler = ep.handler;
+    try {
+      input = structuredClone(job.input);
+    } catch (err) {
+      handler = () => {
+        throw new Error(`the input could not be handed to the worker: ${errorText(err)}`);
+      };
+    }
     executeHandler(
-      ep.handler,
-      { id: job.id, input: structuredClone(job.input), endpointId: job.endpointId },
+      handler,
+      { id: job.id, input, endpointId: job.endpointId },
       run.controller.signal,
       this.deps.timers,
       {
@@ -315,10 +327,7 @@ export class Engine {
   private scheduleRetention(job: JobRecord, deadline: number): void {
     this.deps.timers.clear(job.timers.retention);
     job.expiresAt = deadline;
-    job.timers.retention = this.deps.timers.set(
-      () => this.expire(job),
-      Math.max(0, deadline - this.deps.clock.now()),
-    );
+    job.timers.retention = this.deps.timers.set(() => this.expire(job), Math.max(0, deadline - this.deps.clock.now()));
   }
 
   /** Deletes a job (ttl or retention): `/status` answers 404 afterwards. */

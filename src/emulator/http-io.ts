@@ -1,19 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CORS_HEADERS } from './cors.js';
+import { errorText, MAX_JSON_DEPTH, nestedDeeperThan } from './json-value.js';
 
 /** Sends a JSON response (exact status, `application/json`, CORS headers). */
-export type JsonSender = (
-  res: ServerResponse,
-  code: number,
-  body: unknown,
-  headers?: Record<string, string>,
-) => void;
+export type JsonSender = (res: ServerResponse, code: number, body: unknown, headers?: Record<string, string>) => void;
 
 /** Creates a {@link JsonSender} that reports each status code to `onResponse`. */
 export function createJsonSender(onResponse: (code: number) => void): JsonSender {
   return (res, code, body, headers) => {
     if (res.headersSent || res.writableEnded || res.destroyed) return;
-    const text = JSON.stringify(body);
+    let text: string;
+    try {
+      text = JSON.stringify(body);
+    } catch (err) {
+      // Never throw from an answer (it may run inside a timer): say what went wrong, in JSON.
+      code = 500;
+      text = JSON.stringify({ error: `internal emulator error: the answer is not JSON (${errorText(err)})` });
+    }
     res.writeHead(code, {
       ...CORS_HEADERS,
       'Content-Type': 'application/json',
@@ -26,9 +29,7 @@ export function createJsonSender(onResponse: (code: number) => void): JsonSender
 }
 
 /** Result of reading a request body. */
-export type BodyResult =
-  | { ok: true; value: unknown }
-  | { ok: false; code: 400 | 413; message: string };
+export type BodyResult = { ok: true; value: unknown } | { ok: false; code: 400 | 413; message: string };
 
 /**
  * Reads and parses a JSON body of at most `limit` bytes. An empty body gives
@@ -74,11 +75,19 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyR
         finish({ ok: true, value: undefined });
         return;
       }
+      let value: unknown;
       try {
-        finish({ ok: true, value: JSON.parse(text) as unknown });
+        value = JSON.parse(text) as unknown;
       } catch {
         finish({ ok: false, code: 400, message: 'malformed JSON body' });
+        return;
       }
+      // GUESS: the cloud's nesting limit is undocumented; see MAX_JSON_DEPTH.
+      if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+        finish({ ok: false, code: 400, message: `JSON body nested deeper than ${MAX_JSON_DEPTH} levels` });
+        return;
+      }
+      finish({ ok: true, value });
     };
     const onError = (): void => finish({ ok: false, code: 400, message: 'request body could not be read' });
     const onClose = (): void => finish({ ok: false, code: 400, message: 'request body incomplete' });

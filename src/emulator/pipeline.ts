@@ -70,13 +70,40 @@ function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerRe
   }
 }
 
+/** A body up to this size is drained after an early answer, so that the connection can be kept. */
+const DRAINED_BODY_BYTES = 64 * 1024;
+
+/**
+ * Whether an answer sent before the body was read must close the connection: Node would
+ * otherwise read and discard the rest of the body to keep the connection alive, so an
+ * unauthenticated client could stream without end (up to `requestTimeoutMs`) into a 401.
+ */
+function closesConnection(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = Number(req.headers['content-length'] ?? 0);
+  return !(Number.isFinite(length) && length <= DRAINED_BODY_BYTES);
+}
+
+/** Before an answer that leaves the body unread: close the connection after it when the body is big or unknown. */
+function beforeEarlyAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (res.headersSent || !closesConnection(req)) return;
+  res.setHeader('Connection', 'close');
+  res.once('finish', () => req.socket.destroySoon());
+}
+
 /**
  * Builds the request listener: preflight, routing (404/405), auth (401), rate
  * limit (429), faults, body (400/413), then the route handler.
  */
 export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { stats, send } = deps;
+  const { stats } = deps;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Every answer below that comes before the body is read goes through `send`.
+    const send: JsonSender = (r, code, body, headers) => {
+      beforeEarlyAnswer(req, r);
+      deps.send(r, code, body, headers);
+    };
     const method = req.method ?? 'GET';
     let url: URL;
     try {
@@ -129,6 +156,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       if (res.destroyed || deps.isClosed()) return;
     }
     if (fault.kind !== 'none') {
+      beforeEarlyAnswer(req, res);
       injectFault(fault.kind, res, deps);
       return;
     }
@@ -150,7 +178,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       res,
       engine: deps.engine,
       longPolls: deps.longPolls,
-      send,
+      send: deps.send,
       endpointId: match.endpointId,
       body: body.value,
       query: url.searchParams,
@@ -160,7 +188,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
-        send(res, 500, { error: `internal emulator error: ${err instanceof Error ? err.message : String(err)}` });
+        deps.send(res, 500, { error: `internal emulator error: ${err instanceof Error ? err.message : String(err)}` });
       } else {
         res.destroy();
       }
