@@ -65,6 +65,13 @@ export interface RequestBudgetConfig {
    * @default RUNPOD_RATE_LIMITS (run 1000, runsync 2000, status/status-sync/stream 2000 shared, cancel 100, purge-queue 2)
    */
   readonly limits?: Partial<Readonly<Record<BudgetBucket, number>>>;
+  /**
+   * How much longer than `window` a spent token stays spent, in ms. A server counts requests when
+   * they arrive, which is a little after the token was spent; without a margin, a request that
+   * took longer to arrive than the one that replaces it would put two into one server window.
+   * @default 2 % of the window (200 ms for RunPod's 10 s)
+   */
+  readonly margin?: number;
   /** Clock of the window. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -151,6 +158,12 @@ export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBu
   if (typeof window !== 'number' || !Number.isFinite(window) || window <= 0) {
     throw new ConfigError('request budget: window must be a positive number of ms');
   }
+  const margin = config.margin ?? Math.round(window * 0.02);
+  if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
+    throw new ConfigError('request budget: margin must be a number of ms ≥ 0');
+  }
+  /** How long a spent token stays spent. */
+  const hold = window + margin;
   const limits: Record<string, number> = { ...RUNPOD_RATE_LIMITS };
   for (const [name, limit] of Object.entries(config.limits ?? {})) {
     if (!(name in RUNPOD_RATE_LIMITS)) throw new ConfigError(`request budget: unknown bucket "${name}"`);
@@ -180,7 +193,7 @@ export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBu
 
   /** Forgets grants that left the window. */
   const expire = (bucket: Bucket, now: number): void => {
-    while (bucket.head < bucket.grants.length && bucket.grants[bucket.head] + window <= now) bucket.head++;
+    while (bucket.head < bucket.grants.length && bucket.grants[bucket.head] + hold <= now) bucket.head++;
     if (bucket.head > 1024 && bucket.head * 2 > bucket.grants.length) {
       bucket.grants = bucket.grants.slice(bucket.head);
       bucket.head = 0;
@@ -208,7 +221,7 @@ export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBu
         if (bucket.limit !== Infinity) {
           expire(bucket, now);
           if (bucket.grants.length - bucket.head >= bucket.limit) {
-            const due = bucket.grants[bucket.head] + window;
+            const due = bucket.grants[bucket.head] + hold;
             if (bucket.timerDue !== due) {
               stopTimer(bucket);
               bucket.timerDue = due;

@@ -21,7 +21,7 @@ describe('fanOut', () => {
 
   it('waits for a token before each item: 2 per 10 ms, so c and d start at 10', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ limits: { run: 2 }, window: 10, scheduler: rx });
+      const budget = createRequestBudget({ limits: { run: 2 }, window: 10, scheduler: rx, margin: 0 });
       const source = cold('(abcd|)');
       const work = { a: cold('-(r|)'), b: cold('-(r|)'), c: cold('-(r|)'), d: cold('-(r|)') };
       const result = source.pipe(fanOut((item: string) => work[item as keyof typeof work], { concurrency: 2, budget }));
@@ -106,7 +106,7 @@ describe('fanOut', () => {
 
   it('unsubscribing cancels the projections in flight and leaves the token queue', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const budget = createRequestBudget({ limits: { run: 1 }, window: 100, scheduler: rx });
+      const budget = createRequestBudget({ limits: { run: 1 }, window: 100, scheduler: rx, margin: 0 });
       const source = cold('(ab|)');
       const work = { a: cold('50ms (r|)'), b: cold('-(r|)') };
       const result = source.pipe(fanOut((item: string) => work[item as keyof typeof work], { budget }));
@@ -121,7 +121,7 @@ describe('fanOut', () => {
 
   it('route picks the bucket per item; null takes no token', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ limits: { cancel: 1, status: 1 }, window: 10, scheduler: rx });
+      const budget = createRequestBudget({ limits: { cancel: 1, status: 1 }, window: 10, scheduler: rx, margin: 0 });
       const source = cold('(abcd|)');
       const work = cold('(r|)');
       const route = (item: string): RouteName => (item === 'a' || item === 'b' ? 'cancel' : 'status');
@@ -140,7 +140,7 @@ describe('fanOut', () => {
     });
   });
 
-  it('5000 /run through a rate-limited fake endpoint: no window over 1000, no 429, done at the floor (40 s)', () => {
+  it('5000 /run through a rate-limited fake endpoint: no window over 1000, no 429, done near the floor (40 s + 4 margins)', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
       const fake = createFakeEndpoint({
         scheduler: rx,
@@ -157,7 +157,8 @@ describe('fanOut', () => {
           failed: 0,
         }),
       );
-      expectObservable(summary$).toBe('40005ms (s|)', { s: { ok: 5000, failed: 0 } });
+      // The default budget holds each token 10 s + 200 ms (its margin for requests in transit).
+      expectObservable(summary$).toBe('40805ms (s|)', { s: { ok: 5000, failed: 0 } });
       expectSubscriptions(start.subscriptions).toBe('^!');
       flush();
       const sent = fake.requests.map((r) => r.at);
@@ -204,7 +205,7 @@ describe('fanOut', () => {
         config: { retry: false },
         existingJobs: [endlessJob({ id: 'j1' })],
       });
-      const budget = createRequestBudget({ scheduler: rx });
+      const budget = createRequestBudget({ scheduler: rx, margin: 0 });
       const statuses = cold('s|');
       const streams = cold('s|');
       const polls$ = statuses.pipe(
@@ -237,7 +238,7 @@ describe('fanOut', () => {
   it('with budget.wrap on the transport every request counts (run and each long-poll); route: null', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
       const limits = { run: 10, status: 10 };
-      const budget = createRequestBudget({ limits, window: 1000, scheduler: rx });
+      const budget = createRequestBudget({ limits, window: 1000, scheduler: rx, margin: 0 });
       const fake = createFakeEndpoint({
         scheduler: rx,
         jobs: (i) => completedJob({ id: `j${i}`, queued: 100, running: 200 }),

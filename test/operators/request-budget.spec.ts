@@ -22,7 +22,7 @@ describe('createRequestBudget', () => {
 
   it('grants `limit` tokens per window; each spent token comes back `window` ms after it was spent', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ limits: { cancel: 2 }, window: 10, scheduler: rx });
+      const budget = createRequestBudget({ limits: { cancel: 2 }, window: 10, scheduler: rx, margin: 0 });
       const asks = cold('(abcde)|');
       expectObservable(asks.pipe(mergeMap(() => budget.acquire('cancel')))).toBe('(ab) 6ms (cd) 6ms (e|)', {
         a: 0,
@@ -35,9 +35,18 @@ describe('createRequestBudget', () => {
     });
   });
 
+  it('holds a spent token for window + margin (default 2 % of the window), so late arrivals never share a server window', () => {
+    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const budget = createRequestBudget({ limits: { cancel: 1 }, window: 1000, scheduler: rx });
+      const asks = cold('(ab)|');
+      expectObservable(asks.pipe(mergeMap(() => budget.acquire('cancel')))).toBe('a 1019ms (b|)', { a: 0, b: 1020 });
+      expectSubscriptions(asks.subscriptions).toBe('^---!');
+    });
+  });
+
   it('is a sliding window, not a steady refill: a burst waits for the tokens spent a window earlier', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ limits: { run: 3 }, window: 10, scheduler: rx });
+      const budget = createRequestBudget({ limits: { run: 3 }, window: 10, scheduler: rx, margin: 0 });
       const asks = cold('a 4ms (bcde)|');
       // a at 0; b, c at 5; d when a's token is back (10); e when b's is back (15).
       // (A bucket refilled at 0.3 token/ms would give d at 8.3 and e at 11.7: 4 requests in (5, 15].)
@@ -54,7 +63,7 @@ describe('createRequestBudget', () => {
 
   it('status, status-sync and stream draw from one shared bucket; run has its own', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ limits: { status: 2, run: 1 }, window: 100, scheduler: rx });
+      const budget = createRequestBudget({ limits: { status: 2, run: 1 }, window: 100, scheduler: rx, margin: 0 });
       const routes = { s: 'status', y: 'status-sync', t: 'stream', r: 'run' } as const;
       const asks = cold('(syt r)|', routes);
       expectObservable(asks.pipe(mergeMap((route) => budget.acquire(route)))).toBe('(yyr) 95ms (t|)', {
@@ -69,7 +78,7 @@ describe('createRequestBudget', () => {
 
   it('serves waiters first come, first served; unsubscribing gives up the place', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const budget = createRequestBudget({ limits: { cancel: 1 }, window: 10, scheduler: rx });
+      const budget = createRequestBudget({ limits: { cancel: 1 }, window: 10, scheduler: rx, margin: 0 });
       const first = cold('a|');
       const second = cold('b|');
       const third = cold('c|');
@@ -86,7 +95,7 @@ describe('createRequestBudget', () => {
 
   it('an unlimited bucket (health, retry) grants at once', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ scheduler: rx });
+      const budget = createRequestBudget({ scheduler: rx, margin: 0 });
       const asks = cold('(aaaa)|');
       expectObservable(asks.pipe(mergeMap(() => budget.acquire('health')))).toBe('(aaaa)|', { a: 0 });
       expectSubscriptions(asks.subscriptions).toBe('^-----!');
@@ -97,7 +106,7 @@ describe('createRequestBudget', () => {
 
   it('thousands of acquisitions never exceed the limit in any window, and finish at the floor', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
-      const budget = createRequestBudget({ scheduler: rx });
+      const budget = createRequestBudget({ scheduler: rx, margin: 0 });
       const grants: number[] = [];
       const start = cold('a|');
       const all$ = start.pipe(
@@ -119,7 +128,7 @@ describe('createRequestBudget', () => {
     rx.run(({ cold, expectObservable, expectSubscriptions, flush }) => {
       const answer = cold('-(r|)', { r: json({}) });
       const fake = createFakeTransport(() => answer, rx);
-      const budget = createRequestBudget({ limits: { cancel: 2 }, window: 10, scheduler: rx });
+      const budget = createRequestBudget({ limits: { cancel: 2 }, window: 10, scheduler: rx, margin: 0 });
       const transport = budget.wrap(fake.transport);
       const asks = cold('(abcde)|');
       expectObservable(asks.pipe(mergeMap(() => transport(request('cancel'))))).toBe('-(ab) 6ms (cd) 6ms (e|)', {
@@ -142,7 +151,7 @@ describe('createRequestBudget', () => {
     );
     expect(() => createRequestBudget({ limits: { runz: 5 } as never })).toThrow('unknown bucket "runz"');
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const budget = createRequestBudget({ limits: { run: Infinity }, scheduler: rx });
+      const budget = createRequestBudget({ limits: { run: Infinity }, scheduler: rx, margin: 0 });
       const asks = cold('a|');
       expectObservable(asks.pipe(mergeMap(() => budget.acquire('run')))).toBe('a|', { a: 0 });
       expectSubscriptions(asks.subscriptions).toBe('^!');
