@@ -59,8 +59,9 @@ export function SCENARIOS(quick: boolean): Scenario[] {
   const runAndWait = quick ? { jobs: 100, concurrency: 50, maxDelay: 1 } : { jobs: 500, concurrency: 100, maxDelay: 2 };
   const stream = quick ? { jobs: 10, chunks: 100 } : { jobs: 20, chunks: 200 };
   const watched = quick ? 1_000 : 10_000;
-  // Quick mode shrinks the rate-limit window to 1 s (and the limit with it) to keep the run short.
-  const fan = quick ? { jobs: 500, limit: 200, windowMs: 1_000 } : { jobs: 5_000, limit: 2_000, windowMs: 10_000 };
+  // RunPod's limits on every route; quick mode shrinks the window to 1 s and the limits to a tenth.
+  const fan = quick ? { jobs: 500, scale: 0.1, windowMs: 1_000 } : { jobs: 5_000, scale: 1, windowMs: 10_000 };
+  const runsyncLimit = Math.floor(2_000 * fan.scale);
 
   return [
     {
@@ -115,15 +116,17 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       clients: ALL_CLIENTS,
       jobs: fan.jobs,
       emulator: {
-        rateLimits: { runsync: fan.limit, windowMs: fan.windowMs },
+        rateLimits: { windowMs: fan.windowMs },
+        rateLimitScale: fan.scale,
         endpoints: { bench: { workers: 100 } },
       },
       task: {
         concurrency: 100,
         inputs: Array.from({ length: fan.jobs }, () => ({ mock_return: 'ok' })),
-        budget: { runsync: fan.limit, windowMs: fan.windowMs },
+        budget: { scale: fan.scale, windowMs: fan.windowMs },
       },
-      floorMs: floor(fan.jobs, fan.limit, fan.windowMs, 50),
+      // runpod-rx uses /runsync (2,000 per 10 s); the floor is the same reference for every client.
+      floorMs: floor(fan.jobs, runsyncLimit, fan.windowMs, 50),
     },
   ];
 }

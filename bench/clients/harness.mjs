@@ -17,9 +17,23 @@ export async function runClient(workload) {
     error: (error) => recorded.errors.push(String(error?.message ?? error).slice(0, 200)),
   };
   let peakRss = process.memoryUsage().rss;
+  let peak = process.memoryUsage();
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const now = process.memoryUsage();
+    if (now.rss > peakRss) peak = now;
+    peakRss = Math.max(peakRss, now.rss);
   }, 50);
+  // Diagnostics for performance work: BENCH_HEAP_SNAPSHOT_AT=ms writes a heap snapshot of each
+  // client to the temp folder that long into its workload.
+  if (process.env.BENCH_HEAP_SNAPSHOT_AT) {
+    const { writeHeapSnapshot } = await import('node:v8');
+    const { tmpdir } = await import('node:os');
+    const file = `${tmpdir()}/${process.argv[1].split('/').pop()}.heapsnapshot`;
+    setTimeout(
+      () => process.stderr.write(`heap snapshot: ${writeHeapSnapshot(file)}\n`),
+      Number(process.env.BENCH_HEAP_SNAPSHOT_AT),
+    );
+  }
   const cpuBefore = process.cpuUsage();
   const startedAt = Date.now();
   await workload(task, record);
@@ -27,6 +41,11 @@ export async function runClient(workload) {
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  // BENCH_MEMORY_DETAIL=1 prints the heap figures at the moment of peak RSS.
+  if (process.env.BENCH_MEMORY_DETAIL)
+    process.stderr.write(
+      `peak memory: ${JSON.stringify(Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])))} MB\n`,
+    );
   writeFileSync(
     task.outFile,
     JSON.stringify({ ...recorded, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peakRss / 2 ** 20 }),
