@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
 
 /**
  * An optional field that also accepts `null` (decoded as absent), so a server that writes
@@ -27,3 +28,30 @@ export const ErrorText = new t.Type<string, string, unknown>(
   },
   t.identity,
 );
+
+/**
+ * `t.array(codec)` that stops validating after `maxErrors` invalid items, so that a hostile
+ * array of millions of wrong items costs a few error objects, not millions.
+ */
+export function boundedArray<A, O>(
+  codec: t.Type<A, O, unknown>,
+  name = `Array<${codec.name}>`,
+  maxErrors = 10,
+): t.Type<A[], O[], unknown> {
+  return new t.Type<A[], O[], unknown>(
+    name,
+    (u): u is A[] => Array.isArray(u) && u.every((item) => codec.is(item)),
+    (u, c) => {
+      if (!Array.isArray(u)) return t.failure(u, c);
+      const items: A[] = [];
+      const errors: t.ValidationError[] = [];
+      for (let i = 0; i < u.length && errors.length < maxErrors; i++) {
+        const result = codec.validate(u[i], t.appendContext(c, String(i), codec, u[i]));
+        if (isLeft(result)) errors.push(...result.left);
+        else items.push(result.right);
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(items);
+    },
+    (items) => items.map((item) => codec.encode(item)),
+  );
+}

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { JobStatus } from './job-status.js';
-import { optional } from './lenient.js';
+import { boundedArray, optional } from './lenient.js';
 
 /**
  * What `/run` and `/retry` answer: the job id and its first status.
@@ -31,11 +31,12 @@ export interface StreamChunk<C = unknown> {
 
 /**
  * What `/stream/{id}` answers: the chunks produced since the last read (drain on read) and the
- * job's status. A missing `stream` array is read as empty.
+ * job's status. A missing `stream` array is read as empty. Validation of `stream` stops after
+ * 10 invalid items.
  * @category codecs
  */
 export const StreamResponse = t.intersection(
-  [t.type({ status: JobStatus }), t.partial({ id: t.string, stream: optional(t.array(StreamChunkCodec)) })],
+  [t.type({ status: JobStatus }), t.partial({ id: t.string, stream: optional(boundedArray(StreamChunkCodec)) })],
   'StreamResponse',
 );
 
