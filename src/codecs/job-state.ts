@@ -23,6 +23,12 @@ export const JobStateCodec = t.intersection(
   'JobState',
 );
 
+/**
+ * The optional fields of a job state, checked wherever they appear: also in the `/run` and
+ * `/retry` answers, which `submit` and `runSync` hand out as job states.
+ */
+export const JobStateOptionalFields = JobStateCodec.types[1];
+
 /** Fields every job state may carry besides `status` and `output`. @category codecs */
 export interface JobFields {
   /** The job id, `<uuid>-u1` for /run and `sync-<uuid>-u1` for /runsync. */

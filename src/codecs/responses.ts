@@ -1,12 +1,18 @@
 import * as t from 'io-ts';
+import { JobStateOptionalFields } from './job-state.js';
 import { JobStatus } from './job-status.js';
 import { boundedArray, optional } from './lenient.js';
 
 /**
- * What `/run` and `/retry` answer: the job id and its first status.
+ * What `/run` and `/retry` answer: the job id and its first status. Unknown extra fields are
+ * kept, and the fields a job state may carry (`delayTime`, `error`, …) are checked when present:
+ * `submit` emits this answer as its first job state, so it must be one.
  * @category codecs
  */
-export const RunResponse = t.type({ id: t.string, status: JobStatus }, 'RunResponse');
+export const RunResponse = t.intersection(
+  [t.type({ id: t.string, status: JobStatus }), JobStateOptionalFields],
+  'RunResponse',
+);
 /** @category codecs */
 export interface RunResponse {
   readonly id: string;

@@ -18,8 +18,8 @@ export type FetchLike = (
     headers: Record<string, string>;
     body?: string;
     signal: AbortSignal;
-    /** Always `'error'`: the RunPod API never redirects, and following one could carry the key elsewhere. */
-    redirect?: 'error';
+    /** Always `'manual'`: the RunPod API never redirects, and following one could carry the key elsewhere. */
+    redirect?: 'manual';
   },
 ) => Promise<{
   readonly status: number;
@@ -182,8 +182,9 @@ async function readText(
  * leaves before the body has been read, never after. The body is read inside the abortable window,
  * under its own timeout and a size limit; when either cuts the read short, the connection is
  * closed too, so a server that drips or floods cannot hold a socket or memory. Redirects are
- * refused (a `NetworkError`): the RunPod API never answers with one, and following it could send
- * the key and the job to another server.
+ * not followed: the RunPod API never answers with one, and following it could send the key and
+ * the job to another server. A 3xx answer is handed up as it is (an `HttpError`); where the
+ * platform hides it (a browser's opaque redirect, status 0) it is a `NetworkError`.
  *
  * @example
  * const endpoint = createEndpoint({ transport: createFetchTransport({ fetch: globalThis.fetch }) });
@@ -252,7 +253,8 @@ export function createFetchTransport(config: FetchTransportConfig = {}): Transpo
             signal: controller.signal,
             // node-fetch keeps the Authorization header on a redirect to the same host name on
             // another port (another service); a POST would also be replayed or turned into a GET.
-            redirect: 'error',
+            // 'manual', not 'error': node-fetch leaves the socket open when it refuses a redirect.
+            redirect: 'manual',
           }),
         );
       } catch (error) {
