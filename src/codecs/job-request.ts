@@ -1,4 +1,4 @@
-import { InvalidInputError, PayloadTooLargeError } from '../errors.js';
+import { InvalidInputError, isRunpodError, PayloadTooLargeError } from '../errors.js';
 import { toJson } from '../internal/to-json.js';
 
 /**
@@ -49,7 +49,11 @@ const POLICY_RANGES = {
 /** RunPod's payload limits in bytes: /run 10 MB, /runsync 20 MB. */
 export const PAYLOAD_LIMITS = { run: 10 * 1024 * 1024, runsync: 20 * 1024 * 1024 } as const;
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function checkPolicy(policy: ExecutionPolicy): ExecutionPolicy {
+  if (!isPlainObject(policy as unknown)) throw new InvalidInputError('policy must be an object');
   for (const field of ['executionTimeout', 'ttl'] as const) {
     const value = policy[field];
     if (value === undefined) continue;
@@ -68,6 +72,28 @@ function checkPolicy(policy: ExecutionPolicy): ExecutionPolicy {
   };
 }
 
+function checkS3Config(config: S3Config): S3Config {
+  if (!isPlainObject(config as unknown)) throw new InvalidInputError('s3Config must be an object');
+  for (const field of ['accessId', 'accessSecret', 'bucketName', 'endpointUrl'] as const) {
+    if (typeof config[field] !== 'string') throw new InvalidInputError(`s3Config.${field} must be a string`);
+  }
+  if (config.objectPath !== undefined && typeof config.objectPath !== 'string') {
+    throw new InvalidInputError('s3Config.objectPath must be a string');
+  }
+  return config;
+}
+
+/** Runs the endpoint's input encoder; whatever it throws becomes an {@link InvalidInputError}. */
+function encode(encodeInput: (input: unknown) => unknown, input: unknown): unknown {
+  try {
+    return encodeInput(input);
+  } catch (error) {
+    if (isRunpodError(error)) throw error;
+    const text = error instanceof Error ? error.message : String(error);
+    throw new InvalidInputError(`codecs.input could not encode the input: ${text}`);
+  }
+}
+
 /**
  * Validates a job request and encodes it as the JSON body RunPod expects, keeping only the
  * documented fields. Throws {@link InvalidInputError} or {@link PayloadTooLargeError}.
@@ -84,10 +110,10 @@ export function encodeJobRequest(
     throw new InvalidInputError('webhook must be a URL string');
   }
   const body = {
-    input: encodeInput(request.input),
+    input: encode(encodeInput, request.input),
     ...(request.webhook !== undefined && { webhook: request.webhook }),
     ...(request.policy !== undefined && { policy: checkPolicy(request.policy) }),
-    ...(request.s3Config !== undefined && { s3Config: request.s3Config }),
+    ...(request.s3Config !== undefined && { s3Config: checkS3Config(request.s3Config) }),
   };
   const json = toJson(body, 'the job request');
   // A UTF-16 code unit takes at most 3 bytes in UTF-8: count bytes only when that bound is unsafe.
