@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { defer, map, take, throwError, timeout, type Observable } from 'rxjs';
+import { defer, Observable } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import {
   DecodeError,
@@ -8,6 +8,7 @@ import {
   isNetworkError,
   isThrottledError,
   isTimeoutError,
+  NetworkError,
   NotFoundError,
   ThrottledError,
   TimeoutError,
@@ -139,9 +140,13 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
     const base = `/${config.endpointId}${spec.path}`;
     const headers = spec.body === undefined ? headersWithoutBody : headersWithBody;
 
-    /** One HTTP exchange; a long-poll started while others wait for a slot holds only briefly. */
+    /**
+     * One HTTP exchange: the first response ends it, a timeout aborts it. A long-poll started
+     * while others wait for a slot holds only briefly. Written as one Observable rather than a
+     * chain of operators because thousands of these may be alive at once (see docs/performance.md).
+     */
     const exchange = (attempt: number, contended: boolean): Observable<A> =>
-      defer(() => {
+      new Observable<A>((subscriber) => {
         const wait = spec.wait === undefined ? undefined : contended ? Math.min(spec.wait, HAND_OVER_MS) : spec.wait;
         const path = wait === undefined ? base : `${base}?wait=${Math.ceil(wait)}`;
         const info: RequestInfo = { method: spec.method, path };
@@ -156,27 +161,38 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
         };
         const startedAt = scheduler.now();
         emit({ type: 'request', route: spec.route, method: spec.method, path, attempt });
-        return config.transport(request).pipe(
-          // The first response ends the exchange, whenever the transport completes.
-          take(1),
-          timeout({
-            first: limit,
-            scheduler,
-            with: () =>
-              throwError(() => new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
-          }),
-          map((response) => {
+        const expiry = scheduler.schedule(
+          () => subscriber.error(new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
+          limit,
+        );
+        const response = config.transport(request).subscribe({
+          next: (answer) => {
+            expiry.unsubscribe();
             emit({
               type: 'response',
               route: spec.route,
               method: spec.method,
               path,
-              status: response.status,
+              status: answer.status,
               elapsedMs: scheduler.now() - startedAt,
             });
-            return toResult(response, spec, info);
-          }),
-        );
+            let result: A;
+            try {
+              result = toResult(answer, spec, info);
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            subscriber.next(result);
+            subscriber.complete();
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.error(new NetworkError('the transport ended without a response', false, info)),
+        });
+        return () => {
+          expiry.unsubscribe();
+          response.unsubscribe();
+        };
       });
 
     return defer(() => {
