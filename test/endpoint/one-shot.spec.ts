@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { HttpError, InvalidInputError, NotFoundError, TimeoutError, UnauthorizedError } from 'runpod-rx';
+import { HttpError, InvalidInputError, NetworkError, NotFoundError, TimeoutError, UnauthorizedError } from 'runpod-rx';
 import { json } from 'runpod-rx/testing';
 import { fakeEndpoint } from '../helpers/endpoint';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -133,6 +133,17 @@ describe('one-shot operations', () => {
         new TimeoutError('no answer within 3 ms (GET /ep1/health)'),
       );
       expectSubscriptions(response.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('a transport that ends without a response is a NetworkError, never a silent completion', () => {
+    rx.run(({ cold, expectObservable }) => {
+      const { endpoint } = fakeEndpoint(rx, () => cold('--|'));
+      expectObservable(endpoint.run({ input: 1 })).toBe(
+        '--#',
+        undefined,
+        new NetworkError('the transport ended without a response', false, { method: 'POST', path: '/ep1/run' }),
+      );
     });
   });
 
