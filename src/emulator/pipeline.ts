@@ -70,6 +70,24 @@ function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerRe
   }
 }
 
+/**
+ * Waits `ms` on the emulator clock, or until the client goes away: a client that gives up on a
+ * delayed request leaves no timer behind.
+ */
+function sleepWhileConnected(timers: TimerSet, ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      timers.clear(handle);
+      resolve();
+    };
+    const handle = timers.set(() => {
+      res.off('close', onClose);
+      resolve();
+    }, ms);
+    res.once('close', onClose);
+  });
+}
+
 /** A body up to this size is drained after an early answer, so that the connection can be kept. */
 const DRAINED_BODY_BYTES = 64 * 1024;
 
@@ -152,7 +170,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     const fault = deps.faults.draw(match.route);
     if (fault.latencyMs > 0) {
       stats.fault('latency');
-      await deps.timers.sleep(fault.latencyMs);
+      await sleepWhileConnected(deps.timers, fault.latencyMs, res);
       if (res.destroyed || deps.isClosed()) return;
     }
     if (fault.kind !== 'none') {
