@@ -84,6 +84,7 @@ runClient(async (task, record) => {
     baseUrl: task.baseUrl,
     env: {},
     transport: budget ? budget.wrap(transport) : transport,
+    ...task.endpointConfig,
   });
   await lastValueFrom(WORKLOADS[task.workload](endpoint, task, record, budget), { defaultValue: undefined });
 });
