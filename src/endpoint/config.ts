@@ -1,6 +1,7 @@
 import type * as t from 'io-ts';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
+import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { RunpodEvent } from './events.js';
@@ -155,12 +156,30 @@ function withDefaults<T extends object>(defaults: T, partial: Partial<T> | undef
   return merged;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+/** A number of ms a timer can hold (see {@link MAX_DELAY_MS}), above `min`. */
+function delay(name: string, value: number | undefined, fallback: number, min = 0, minIncluded = false): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive number of ms`);
+  const inRange = typeof value === 'number' && (minIncluded ? value >= min : value > min) && value <= MAX_DELAY_MS;
+  if (!inRange) {
+    throw new ConfigError(
+      `${name} must be a ${minIncluded ? 'non-negative' : 'positive'} number of ms, at most ${MAX_DELAY_MS}`,
+    );
   }
   return value;
+}
+
+const positive = (name: string, value: number | undefined, fallback: number) => delay(name, value, fallback);
+
+function resolveRetry(retry: EndpointConfig['retry']): RetryPolicy | false {
+  if (retry === false) return false;
+  const policy = withDefaults(DEFAULT_RETRY, retry);
+  if (!Number.isInteger(policy.count) || policy.count < 0)
+    throw new ConfigError('retry.count must be a whole number ≥ 0');
+  for (const field of ['baseDelay', 'maxDelay', 'maxRetryAfter'] as const) {
+    delay(`retry.${field}`, policy[field], 0, 0, true);
+  }
+  if (typeof policy.random !== 'function') throw new ConfigError('retry.random must be a function returning [0, 1)');
+  return policy;
 }
 
 function resolveBaseUrl(raw: string, allowInsecure: boolean): string {
@@ -222,10 +241,7 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
   const scheduler = config.scheduler ?? asyncScheduler;
   const onEvent = config.onEvent;
 
-  const retry = config.retry === false ? false : withDefaults(DEFAULT_RETRY, config.retry);
-  if (retry && (!Number.isInteger(retry.count) || retry.count < 0)) {
-    throw new ConfigError('retry.count must be a whole number ≥ 0');
-  }
+  const retry = resolveRetry(config.retry);
 
   return {
     endpointId,

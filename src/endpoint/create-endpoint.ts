@@ -13,6 +13,7 @@ import {
 } from '../codecs/responses.js';
 import { InvalidInputError, TimeoutError } from '../errors.js';
 import { withDeadline } from '../internal/deadline.js';
+import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
 import { resolveConfig, type EndpointConfig } from './config.js';
@@ -31,16 +32,23 @@ function checkJobId(id: unknown): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
     throw new InvalidInputError(`a job id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
-  if (/[/\\?#%\s\u0000-\u001f\u007f]/.test(id) || id.includes('..')) {
-    throw new InvalidInputError('a job id must not contain "/", "\\", "..", "?", "#", "%" or white space');
+  if (/[/\\?#%\s\u0000-\u001f\u007f]/.test(id) || id.includes('..') || id === '.') {
+    throw new InvalidInputError('a job id must not be "." nor contain "/", "\\", "..", "?", "#", "%" or white space');
   }
   return id;
 }
 
-function checkMs(name: string, value: number | undefined): number | undefined {
+/**
+ * A positive number of ms that a timer can hold. `Infinity` is accepted where it means "no limit"
+ * (`allowInfinity`, the overall deadline); anything beyond {@link MAX_DELAY_MS} otherwise is refused,
+ * because a timer would fire it at once.
+ */
+function checkMs(name: string, value: number | undefined, allowInfinity = false): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new InvalidInputError(`${name} must be a positive number of ms`);
+  const inRange =
+    typeof value === 'number' && value > 0 && (value <= MAX_DELAY_MS || (allowInfinity && value === Infinity));
+  if (!inRange) {
+    throw new InvalidInputError(`${name} must be a positive number of ms, at most ${MAX_DELAY_MS}`);
   }
   return value;
 }
@@ -103,7 +111,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     body: (deadlineAt: number, track: (state: JobState<O>) => void) => Observable<JobState<O>>,
   ): Observable<JobState<O>> =>
     defer(() => {
-      const timeout = checkMs('timeout', options?.timeout) ?? Infinity;
+      const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
       let last: JobState<O> | undefined;
       const track = (state: JobState<O>) => {
         last = state;
@@ -178,7 +186,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     watch: (id, options) =>
       defer(() => {
         const jobId = checkJobId(id);
-        const timeout = checkMs('timeout', options?.timeout) ?? Infinity;
+        const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         const deadlineAt = scheduler.now() + timeout;
         return untilTerminal(
@@ -193,7 +201,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     stream: (id, options?: StreamOptions): Observable<StreamChunk<C>> =>
       defer(() => {
         const jobId = checkJobId(id);
-        const timeout = checkMs('timeout', options?.timeout) ?? Infinity;
+        const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         return streamJob<C>(jobId, {
           read: (jobId) =>
             send({

@@ -16,6 +16,7 @@ import {
   UnauthorizedError,
   type RequestInfo,
 } from '../errors.js';
+import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { parseRetryAfter } from '../internal/retry-after.js';
 import { retryWithBackoff } from '../internal/retry-with-backoff.js';
 import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
@@ -150,7 +151,7 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
         const wait = spec.wait === undefined ? undefined : contended ? Math.min(spec.wait, HAND_OVER_MS) : spec.wait;
         const path = wait === undefined ? base : `${base}?wait=${Math.ceil(wait)}`;
         const info: RequestInfo = { method: spec.method, path };
-        const limit = (spec.timeout ?? config.requestTimeout) + (wait ?? 0);
+        const limit = Math.min(MAX_DELAY_MS, (spec.timeout ?? config.requestTimeout) + (wait ?? 0));
         const request: HttpRequest = {
           method: spec.method,
           url: config.baseUrl + path,

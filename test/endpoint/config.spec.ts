@@ -67,7 +67,7 @@ describe('createEndpoint configuration', () => {
     [
       'a negative requestTimeout',
       { apiKey: 'k', endpointId: 'ep', requestTimeout: -5 },
-      'requestTimeout must be a positive number of ms',
+      'requestTimeout must be a positive number of ms, at most 2147483647',
     ],
     [
       'a fractional retry count',

@@ -196,7 +196,7 @@ describe('one-shot operations', () => {
           new InvalidInputError(
             'a job id must ' +
               (typeof id === 'string' && id.length > 0
-                ? 'not contain "/", "\\", "..", "?", "#", "%" or white space'
+                ? 'not be "." nor contain "/", "\\", "..", "?", "#", "%" or white space'
                 : 'be a non-empty string of at most 512 characters'),
           ),
         );

@@ -257,12 +257,12 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
       expectObservable(endpoint.runSync({ input: 1 }, { timeout: -1 })).toBe(
         '#',
         undefined,
-        new InvalidInputError('timeout must be a positive number of ms'),
+        new InvalidInputError('timeout must be a positive number of ms, at most 2147483647'),
       );
       expectObservable(endpoint.watch('j1', { timeout: Number.NaN })).toBe(
         '#',
         undefined,
-        new InvalidInputError('timeout must be a positive number of ms'),
+        new InvalidInputError('timeout must be a positive number of ms, at most 2147483647'),
       );
     });
   });
