@@ -89,6 +89,12 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     send({ route: 'status-sync', method: 'GET', path: `/status-sync/${id}`, wait, codec: JobStateOfO, jobId: id }).pipe(
       map(withOutput),
     );
+  /**
+   * POST /run for a call that follows the job: the answer is read as a full status body, so a
+   * server that answers with a terminal state at once has its output checked like any other.
+   */
+  const queueJob = (body: string): Observable<JobState<O>> =>
+    send({ route: 'run', method: 'POST', path: '/run', body, codec: JobStateOfO }).pipe(map(withOutput));
   const followDeps: FollowDeps<O> = {
     status: (id) => status(id),
     statusSync,
@@ -169,9 +175,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           ? send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
               map(withOutput),
             )
-          : send({ route: 'run', method: 'POST', path: '/run', body, codec: RunResponse }).pipe(
-              map((r) => r as JobState<O>),
-            );
+          : queueJob(body);
         return first$.pipe(
           tap(track),
           switchMap((first) =>
@@ -225,19 +229,9 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     submit: (request, options?: SubmitOptions) =>
       ownedJob(options, (deadlineAt, track) => {
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
-        const run$ = send({
-          route: 'run',
-          method: 'POST',
-          path: '/run',
-          body: encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run),
-          codec: RunResponse,
-        });
         return untilTerminal(
-          run$.pipe(
-            switchMap((queued) => {
-              const first = queued as JobState<O>;
-              return concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval }));
-            }),
+          queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run)).pipe(
+            switchMap((first) => concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval }))),
           ),
         ).pipe(tap(track));
       }),
