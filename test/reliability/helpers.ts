@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { HttpRequest, HttpResponse, Transport } from 'runpod-rx';
 
 /**
@@ -139,4 +139,39 @@ export async function pool(count: number, concurrency: number, task: (index: num
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
+/**
+ * The asyncScheduler, counting the actions scheduled through it that have neither run nor been
+ * cancelled: every timer, deadline, backoff and poll delay of an endpoint goes through its
+ * scheduler, so `live()` is exactly how many of its timers are pending.
+ */
+export function countingScheduler(): { readonly scheduler: SchedulerLike; live(): number; scheduled(): number } {
+  let live = 0;
+  let scheduled = 0;
+  const scheduler: SchedulerLike = {
+    now: () => asyncScheduler.now(),
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
+      live += 1;
+      scheduled += 1;
+      let pending = true;
+      const settle = () => {
+        if (pending) {
+          pending = false;
+          live -= 1;
+        }
+      };
+      const subscription = asyncScheduler.schedule(
+        function (this: SchedulerAction<T>, value?: T) {
+          settle();
+          work.call(this, value);
+        },
+        delay,
+        state,
+      );
+      subscription.add(settle);
+      return subscription;
+    },
+  };
+  return { scheduler, live: () => live, scheduled: () => scheduled };
 }
