@@ -5,14 +5,13 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
-import ts from 'typescript';
 import { bundleDemo, bundleForBrowser, isNodeBuiltin } from '../../scripts/browser-bundle';
 import { serveStatic, type StaticServer } from '../../scripts/static-server';
+import { ROOT, typeCheck } from '../helpers/type-check';
 
-const ROOT = resolve(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -108,27 +107,7 @@ describe('the browser demo (docs/demo)', () => {
   });
 
   it('type-checks docs/demo/main.ts under strict mode with the DOM library', () => {
-    const config = ts.getParsedCommandLineOfConfigFile(
-      join(ROOT, 'tsconfig.json'),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-        },
-      },
-    )!;
-    const program = ts.createProgram([join(ROOT, 'docs/demo/main.ts')], {
-      ...config.options,
-      noEmit: true,
-      types: [],
-    });
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file
-        ? `${relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `
-        : '';
-      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-    });
+    const problems = typeCheck([join(ROOT, 'docs/demo/main.ts')], { types: [] });
     expect(problems).toEqual([]);
   });
 

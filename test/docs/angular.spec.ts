@@ -10,10 +10,10 @@ import { build, type Plugin } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
+import { ROOT, typeCheck } from '../helpers/type-check';
 
-const ROOT = resolve(__dirname, '../..');
 const DOC = join(ROOT, 'docs', 'angular.md');
 
 /** The page's ```typescript blocks, by the file name on their first line. */
@@ -242,18 +242,7 @@ describe('docs/angular.md', () => {
   it('type-checks under strict mode with standard decorators, bundler resolution, the DOM and no Node types', () => {
     const dir = join(ROOT, 'test', 'docs', '.angular');
     const virtual = new Map([...files].map(([name, code]) => [join(dir, name), code]));
-    const config = ts.getParsedCommandLineOfConfigFile(
-      join(ROOT, 'tsconfig.json'),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-        },
-      },
-    )!;
-    const options: ts.CompilerOptions = {
-      ...config.options,
+    const problems = typeCheck(virtual, {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -261,28 +250,6 @@ describe('docs/angular.md', () => {
       emitDecoratorMetadata: false,
       types: [],
       strict: true,
-      noEmit: true,
-    };
-    const host = ts.createCompilerHost(options);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (fileName, languageVersion, ...rest) => {
-      const text = virtual.get(resolve(fileName));
-      return text !== undefined
-        ? ts.createSourceFile(fileName, text, languageVersion, true)
-        : getSourceFile(fileName, languageVersion, ...rest);
-    };
-    const fileExists = host.fileExists.bind(host);
-    host.fileExists = (fileName) => virtual.has(resolve(fileName)) || fileExists(fileName);
-    const directoryExists = host.directoryExists?.bind(host);
-    host.directoryExists = (name) => resolve(name) === dir || (directoryExists?.(name) ?? ts.sys.directoryExists(name));
-    const readFile = host.readFile.bind(host);
-    host.readFile = (fileName) => virtual.get(resolve(fileName)) ?? readFile(fileName);
-    const program = ts.createProgram([...virtual.keys()], options, host);
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file
-        ? `${relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `
-        : '';
-      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
     expect(problems).toEqual([]);
   });

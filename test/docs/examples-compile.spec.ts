@@ -1,8 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import ts from 'typescript';
-
-const ROOT = resolve(__dirname, '../..');
+import { join, relative } from 'node:path';
+import { ROOT, typeCheck } from '../helpers/type-check';
 
 function markdownFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,35 +28,7 @@ describe('code examples in the README and docs/', () => {
   it('all type-check against the library under strict mode', () => {
     const blocks = examples();
     expect(blocks.size).toBeGreaterThan(5);
-    const config = ts.getParsedCommandLineOfConfigFile(
-      join(ROOT, 'tsconfig.json'),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-        },
-      },
-    )!;
-    const options = { ...config.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
-    const host = ts.createCompilerHost(options);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (fileName, languageVersion, ...rest) => {
-      const text = blocks.get(resolve(fileName));
-      return text !== undefined
-        ? ts.createSourceFile(fileName, text, languageVersion, true)
-        : getSourceFile(fileName, languageVersion, ...rest);
-    };
-    const fileExists = host.fileExists.bind(host);
-    host.fileExists = (fileName) => blocks.has(resolve(fileName)) || fileExists(fileName);
-    const program = ts.createProgram([...blocks.keys()], options, host);
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file !== undefined && blocks.has(resolve(d.file.fileName)))
-      .map((d) => {
-        const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
-        return `${relative(ROOT, d.file!.fileName)}:${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-      });
+    const problems = typeCheck(blocks, { noUnusedLocals: false, noUnusedParameters: false });
     expect(problems).toEqual([]);
   });
 });
