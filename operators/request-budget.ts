@@ -1,56 +1,22 @@
 import { asyncScheduler, Observable, switchMap, type SchedulerLike, type Subscription } from 'rxjs';
 import { ConfigError } from '../src/errors.js';
+import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../src/runpod-limits.js';
 import type { RouteName, Transport } from '../src/transport/transport.js';
 
 /**
- * The rate-limit buckets of a RunPod endpoint: `status` is shared by `/status`, `/status-sync` and
- * `/stream`; every other route has its own.
+ * The rate-limit buckets of a RunPod endpoint (see `RouteGroup`): `status` is shared by
+ * `/status`, `/status-sync` and `/stream`; every other route has its own.
  * @category operators
  */
-export type BudgetBucket = 'run' | 'runsync' | 'status' | 'cancel' | 'retry' | 'health' | 'purge-queue';
+export type BudgetBucket = RouteGroup;
+
+export { RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW };
 
 /**
- * RunPod's per-endpoint limits, in requests per 10 s window (RunPod documents no limit for
- * `/retry` and `/health`: `Infinity`).
+ * The bucket a route draws from: `budgetBucketOf('stream')` is `'status'`.
  * @category operators
  */
-export const RUNPOD_RATE_LIMITS: Readonly<Record<BudgetBucket, number>> = Object.freeze({
-  run: 1000,
-  runsync: 2000,
-  status: 2000,
-  cancel: 100,
-  'purge-queue': 2,
-  retry: Infinity,
-  health: Infinity,
-});
-
-/** RunPod's rate window, in ms. @category operators */
-export const RUNPOD_RATE_WINDOW = 10_000;
-
-const BUCKET_OF: Readonly<Record<RouteName, BudgetBucket>> = {
-  run: 'run',
-  runsync: 'runsync',
-  status: 'status',
-  'status-sync': 'status',
-  stream: 'status',
-  cancel: 'cancel',
-  retry: 'retry',
-  health: 'health',
-  'purge-queue': 'purge-queue',
-};
-
-/**
- * The bucket a route draws from (`status-sync` and `stream` draw from `status`).
- *
- * @example
- * budgetBucketOf('stream'); // 'status'
- * @param route a RunPod route.
- * @returns its rate bucket.
- * @category operators
- */
-export function budgetBucketOf(route: RouteName): BudgetBucket {
-  return BUCKET_OF[route];
-}
+export const budgetBucketOf: (route: RouteName) => BudgetBucket = routeGroupOf;
 
 /**
  * Options of {@link createRequestBudget}.
@@ -181,7 +147,7 @@ export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBu
 
   const buckets = new Map<BudgetBucket, Bucket>();
   const bucketFor = (route: RouteName): Bucket => {
-    const name = BUCKET_OF[route];
+    const name = routeGroupOf(route);
     if (name === undefined) throw new ConfigError(`request budget: unknown route "${String(route)}"`);
     let bucket = buckets.get(name);
     if (bucket === undefined) {

@@ -14,8 +14,10 @@ export type {
   SubmitOptions,
   WatchOptions,
 } from './endpoint/endpoint.js';
-export { DEFAULT_BASE_URL, RUNPOD_CONCURRENCY } from './endpoint/config.js';
-export type { ConcurrencyGroup, EndpointCodecs, EndpointConfig, PollingPolicy, RetryPolicy } from './endpoint/config.js';
+export { DEFAULT_BASE_URL } from './endpoint/config.js';
+export type { EndpointCodecs, EndpointConfig, PollingPolicy, RetryPolicy } from './endpoint/config.js';
+export { RUNPOD_CONCURRENCY } from './runpod-limits.js';
+export type { ConcurrencyGroup, RouteGroup } from './runpod-limits.js';
 export type { RunpodEvent } from './endpoint/events.js';
 export { createFetchTransport } from './transport/fetch-transport.js';
 export type { FetchLike, FetchTransportConfig } from './transport/fetch-transport.js';

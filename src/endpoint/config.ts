@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
 import type { Transport } from '../transport/transport.js';
+import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
 import type { RunpodEvent } from './events.js';
 
 /** The production API root. */
@@ -25,21 +26,6 @@ export interface RetryPolicy {
   /** Source of jitter, uniform in [0, 1). @default Math.random */
   readonly random: () => number;
 }
-
-/** Route groups whose concurrent requests RunPod limits. @category config */
-export type ConcurrencyGroup = 'run' | 'runsync' | 'status' | 'cancel';
-
-/**
- * RunPod's documented limits on concurrent requests per endpoint: run 200, runsync 400, status
- * (shared by status, status-sync and stream) 400, cancel 20.
- * @category config
- */
-export const RUNPOD_CONCURRENCY: Readonly<Record<ConcurrencyGroup, number>> = Object.freeze({
-  run: 200,
-  runsync: 400,
-  status: 400,
-  cancel: 20,
-});
 
 /**
  * How `watch` polls `/status` when status-sync is not served.

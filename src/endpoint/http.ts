@@ -21,7 +21,8 @@ import { parseRetryAfter } from '../internal/retry-after.js';
 import { retryWithBackoff } from '../internal/retry-with-backoff.js';
 import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
 import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
-import type { ConcurrencyGroup, ResolvedConfig } from './config.js';
+import { routeGroupOf, type ConcurrencyGroup } from '../runpod-limits.js';
+import type { ResolvedConfig } from './config.js';
 
 /** One call to the RunPod API, before it becomes an {@link HttpRequest}. */
 export interface CallSpec<A> {
@@ -59,16 +60,6 @@ const ROUTE_CLASS: Record<RouteName, keyof typeof RETRYABLE> = {
   runsync: 'create',
   retry: 'create',
   'purge-queue': 'create',
-};
-
-/** Route groups whose concurrent requests RunPod limits (run 200, runsync 400, status 400, cancel 20). */
-const CONCURRENCY_GROUP: Partial<Record<RouteName, ConcurrencyGroup>> = {
-  run: 'run',
-  runsync: 'runsync',
-  status: 'status',
-  'status-sync': 'status',
-  stream: 'status',
-  cancel: 'cancel',
 };
 
 /** Long-polls: reads that can be stopped and sent again later at no cost. */
@@ -124,13 +115,13 @@ export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): S
     throw new HttpError(info, status, errorText(response.body));
   }
 
-  const pools = new Map<ConcurrencyGroup, SlotPool>();
+  const pools = new Map<string, SlotPool>();
   const poolOf = (route: RouteName): SlotPool | undefined => {
-    const group = CONCURRENCY_GROUP[route];
-    if (group === undefined || config.concurrency === false) return undefined;
+    const group = routeGroupOf(route);
+    if (config.concurrency === false || !(group in config.concurrency)) return undefined;
     let pool = pools.get(group);
     if (pool === undefined) {
-      pool = createSlotPool(config.concurrency[group], HAND_OVER_MS, scheduler);
+      pool = createSlotPool(config.concurrency[group as ConcurrencyGroup], HAND_OVER_MS, scheduler);
       pools.set(group, pool);
     }
     return pool;
