@@ -1,5 +1,4 @@
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
 
 /**
  * An optional field that also accepts `null` (decoded as absent), so a server that writes
@@ -47,7 +46,7 @@ export function boundedArray<A, O>(
       const errors: t.ValidationError[] = [];
       for (let i = 0; i < u.length && errors.length < maxErrors; i++) {
         const result = codec.validate(u[i], t.appendContext(c, String(i), codec, u[i]));
-        if (isLeft(result)) errors.push(...result.left);
+        if (result._tag === 'Left') errors.push(...result.left);
         else items.push(result.right);
       }
       return errors.length > 0 ? t.failures(errors) : t.success(items);
