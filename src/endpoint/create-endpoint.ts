@@ -70,7 +70,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 ): Endpoint<I, O, C> {
   const resolved = resolveConfig(config);
   const { scheduler, codecs, emit } = resolved;
-  const send = createSend(resolved as Parameters<typeof createSend>[0]);
+  const send = createSend(resolved);
   const outputCodec = codecs.output;
   const encodeInput = codecs.input ? (input: unknown) => codecs.input!.encode(input as I) : (input: unknown) => input;
 

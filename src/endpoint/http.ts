@@ -95,8 +95,11 @@ function parseJson(response: HttpResponse, request: RequestInfo): unknown {
 /** Sends calls through the endpoint's transport with timeouts, typed errors, retries and events. */
 export type Send = <A>(spec: CallSpec<A>) => Observable<A>;
 
+/** Everything `send` reads from the resolved config (codecs are the endpoint's business). */
+export type SendConfig = Omit<ResolvedConfig<unknown, unknown, unknown>, 'codecs'>;
+
 /** Builds the {@link Send} function of one endpoint. */
-export function createSend(config: ResolvedConfig<unknown, unknown, unknown>): Send {
+export function createSend(config: SendConfig): Send {
   const { scheduler, emit, retry } = config;
   const headersWithBody = {
     authorization: config.authorization,
