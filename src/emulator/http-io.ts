@@ -33,8 +33,8 @@ export type BodyResult = { ok: true; value: unknown } | { ok: false; code: 400 |
 
 /**
  * Reads and parses a JSON body of at most `limit` bytes. An empty body gives
- * `value: undefined`. Over the limit it stops reading at once (413); the caller
- * should then close the connection. Malformed JSON gives 400.
+ * `value: undefined`. Over the limit it stops keeping what arrives at once (413);
+ * the caller should then close the connection. Malformed JSON gives 400.
  */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolve) => {
@@ -58,8 +58,8 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyR
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Keep nothing more: what still arrives is discarded (the caller closes the connection).
         chunks.length = 0;
-        req.pause();
         finish(tooLarge(limit));
         return;
       }

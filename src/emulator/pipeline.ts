@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { KeyCheck } from './auth.js';
 import { answerPreflight, CORS_HEADERS } from './cors.js';
 import type { Engine } from './engine.js';
@@ -103,11 +104,35 @@ function closesConnection(req: IncomingMessage): boolean {
   return !(Number.isFinite(length) && length <= DRAINED_BODY_BYTES);
 }
 
+/** How long a closing connection goes on reading (and discarding) what its client still sends. */
+const LINGER_MS = 1_000;
+const LINGERING = Symbol('lingering close');
+
+/**
+ * Makes Node's close after a `Connection: close` answer a lingering one: the socket half-closes
+ * and goes on discarding what still arrives for up to {@link LINGER_MS}, then is destroyed.
+ * Destroyed at once while the client is still uploading, the connection is reset by the kernel
+ * and the client loses the answer (a 413, a 401) it had not read yet.
+ */
+function lingerOnClose(req: IncomingMessage): void {
+  const socket = req.socket as Socket & { [LINGERING]?: true };
+  if (socket[LINGERING]) return;
+  socket[LINGERING] = true;
+  socket.destroySoon = () => {
+    if (socket.destroyed) return;
+    if (socket.writable) socket.end();
+    req.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
 /** Before an answer that leaves the body unread: close the connection after it when the body is big or unknown. */
 function beforeEarlyAnswer(req: IncomingMessage, res: ServerResponse): void {
   if (res.headersSent || !closesConnection(req)) return;
   res.setHeader('Connection', 'close');
-  res.once('finish', () => req.socket.destroySoon());
+  lingerOnClose(req);
 }
 
 /**
@@ -183,9 +208,9 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
     if (!body.ok) {
       // GUESS: the status code for an oversized body is undocumented; 413.
       if (body.code === 413) {
-        // Stop reading: answer, then close the connection instead of draining the upload.
+        // Keep nothing more: answer, then close the connection (lingering, so the answer arrives).
+        lingerOnClose(req);
         send(res, 413, { error: body.message }, { Connection: 'close' });
-        res.once('finish', () => req.socket.destroySoon());
       } else {
         send(res, body.code, { error: body.message });
       }
