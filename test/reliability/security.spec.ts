@@ -399,22 +399,22 @@ describe('security: the emulator under attack', () => {
 
   it('cuts off slow headers, slow bodies and silent connections with a 408 JSON, many at once, and keeps serving', async () => {
     const target = await emulator({ maxHeaderMs: 300, requestTimeoutMs: 600, rateLimits: false });
-    const startedAt = Date.now();
     const drips: NodeJS.Timeout[] = [];
+    // Attackers that never finish by themselves: only the emulator can end their connections.
     const attackers = Array.from({ length: 30 }, (_, i) => {
       const attacker = rawSocket(target);
       const kind = i % 3;
-      // 0: headers one byte at a time; 1: headers done, body one byte at a time; 2: nothing at all.
-      const text =
-        kind === 0
-          ? `GET /v2/ep/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SERVER_KEY}\r\n\r\n`
-          : `POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SERVER_KEY}\r\nContent-Length: 200\r\n\r\n`;
-      if (kind === 1) attacker.socket.write(text);
-      let at = 0;
+      // 0: a header that never ends, one byte at a time; 1: a 1 MB body, one byte at a time; 2: silence.
+      if (kind === 0) attacker.socket.write(`GET /v2/ep/health HTTP/1.1\r\nHost: x\r\nX-Slow: `);
+      if (kind === 1) {
+        attacker.socket.write(
+          `POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SERVER_KEY}\r\nContent-Length: 1000000\r\n\r\n{"input":"`,
+        );
+      }
       if (kind !== 2) {
         const drip = setInterval(() => {
           if (attacker.socket.destroyed) return clearInterval(drip);
-          attacker.socket.write(kind === 0 ? text.charAt(at++ % text.length) : ' ');
+          attacker.socket.write('a');
         }, 50);
         drips.push(drip);
       }
@@ -424,15 +424,12 @@ describe('security: the emulator under attack', () => {
     await stillServes(target);
     await Promise.all(attackers.map((attacker) => attacker.closed));
     for (const drip of drips) clearInterval(drip);
-    const elapsed = Date.now() - startedAt;
     const answers = attackers.map((attacker) => parseAnswer(attacker.received()));
     for (const answer of answers) {
       expect(answer.status).toBe(408);
       expect(answer.contentType).toBe('application/json');
       expect(answer.json).toEqual({ error: expect.any(String) });
     }
-    // Cut off near requestTimeoutMs (checked every maxHeaderMs), not after the attackers' pace.
-    expect(elapsed).toBeLessThan(5_000);
     expect(target.jobs()).toEqual([]);
     await stillServes(target);
   });
