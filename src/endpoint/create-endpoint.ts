@@ -108,9 +108,10 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     states.pipe(distinctUntilChanged<JobState<O>>(sameState), takeUntilTerminal());
 
   /**
-   * Runs `body(track)` with an overall deadline; when the subscription ends before a terminal
-   * state (unsubscribe, deadline, error), POSTs /cancel for the job it created, detached from the
-   * subscriber so the cancel completes even though nobody listens.
+   * Runs `body(track)` with an overall deadline. When the subscriber leaves, or the deadline
+   * passes, before a terminal state, POSTs /cancel for the job it created, detached from the
+   * subscriber so the cancel completes even though nobody listens. Any other error leaves the job
+   * running: the caller knows its id from the first emission and may resume with `watch(id)`.
    */
   const ownedJob = (
     options: OwnedJobOptions | undefined,
@@ -119,13 +120,19 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     defer(() => {
       const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
       let last: JobState<O> | undefined;
+      let deadlinePassed = false;
+      let failed = false;
       const track = (state: JobState<O>) => {
         last = state;
       };
       return body(scheduler.now() + timeout, track).pipe(
-        withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
+        withDeadline(timeout, scheduler, () => {
+          deadlinePassed = true;
+          return new TimeoutError(`job not finished within ${timeout} ms`, last?.id);
+        }),
+        tap({ error: () => (failed = !deadlinePassed) }),
         finalize(() => {
-          if (last === undefined || isTerminal(last) || options?.cancelOnAbandon === false) return;
+          if (last === undefined || isTerminal(last) || failed || options?.cancelOnAbandon === false) return;
           emit({ type: 'cancel-on-abandon', jobId: last.id });
           cancel(last.id).subscribe({ error: () => undefined });
         }),

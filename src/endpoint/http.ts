@@ -4,6 +4,7 @@ import { decodeOrThrow } from '../codecs/decode.js';
 import {
   DecodeError,
   HttpError,
+  isDecodeError,
   isHttpError,
   isNetworkError,
   isThrottledError,
@@ -44,8 +45,13 @@ export interface CallSpec<A> {
 const RETRYABLE: Record<'read' | 'cancel' | 'create', (error: unknown) => boolean> = {
   // Idempotent GETs: anything transient.
   read: (e) => isThrottledError(e) || (isHttpError(e) && e.status >= 500) || isNetworkError(e) || isTimeoutError(e),
-  // Cancelling twice is harmless; a timeout is not retried, as the table says.
-  cancel: (e) => isThrottledError(e) || (isHttpError(e) && e.status >= 500) || isNetworkError(e),
+  // Cancelling twice is harmless, so an answer that never came or came garbled is asked again.
+  cancel: (e) =>
+    isThrottledError(e) ||
+    (isHttpError(e) && e.status >= 500) ||
+    isNetworkError(e) ||
+    isTimeoutError(e) ||
+    isDecodeError(e),
   // Creating: only when the server provably did not act, so a job is never created twice.
   create: (e) => isThrottledError(e) || (isNetworkError(e) && e.refused),
 };

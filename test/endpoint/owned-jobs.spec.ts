@@ -1,5 +1,12 @@
 import { TestScheduler } from 'rxjs/testing';
-import { InvalidInputError, PayloadTooLargeError, TimeoutError, type JobState, type RunpodEvent } from 'runpod-rx';
+import {
+  HttpError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  TimeoutError,
+  type JobState,
+  type RunpodEvent,
+} from 'runpod-rx';
 import { json } from 'runpod-rx/testing';
 import { fakeEndpoint } from '../helpers/endpoint';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -86,6 +93,21 @@ describe('submit (run + watch, owns the job)', () => {
       flush();
       expect(fake.expectOne('POST /ep1/cancel/j1').at).toBe(3000);
       expect(fake.match('GET /ep1/status-sync/j1')[0].path).toBe('/ep1/status-sync/j1?wait=2999');
+    });
+  });
+
+  it('an error other than the deadline leaves the job running: the caller may resume with watch(id)', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('-r|', { r: json({ error: 'no' }, 400) }),
+      );
+      expectObservable(endpoint.submit({ input: 1 })).toBe(
+        '-a#',
+        { a: queued },
+        new HttpError({ method: 'GET', path: '/ep1/status-sync/j1?wait=90000' }, 400, 'no'),
+      );
+      flush();
+      fake.expectNone('POST /ep1/cancel/*');
     });
   });
 

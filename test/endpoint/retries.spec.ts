@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { HttpError, NetworkError, ThrottledError, TimeoutError, type RunpodEvent } from 'runpod-rx';
-import { json, throttled } from 'runpod-rx/testing';
+import { json, text, throttled } from 'runpod-rx/testing';
 import { fakeEndpoint } from '../helpers/endpoint';
 import { createTestScheduler } from '../helpers/test-scheduler';
 
@@ -134,6 +134,25 @@ describe('built-in retries', () => {
         n === 0 ? cold('-r|', { r: json({}, 503) }) : cold('-r|', { r: json({ id: 'j1', status: 'CANCELLED' }) }),
       );
       expectObservable(endpoint.cancel('j1')).toBe('- 50ms -(a|)', { a: { id: 'j1', status: 'CANCELLED' } });
+    });
+  });
+
+  it('retries POST /cancel whose answer never came or came garbled: cancelling twice is harmless', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const cancelled = { id: 'j1', status: 'CANCELLED' };
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (_req, n) =>
+          n === 0
+            ? cold('1m r|', { r: json(cancelled) })
+            : n === 1
+              ? cold('-r|', { r: text('<html>') })
+              : cold('-r|', { r: json(cancelled) }),
+        { requestTimeout: 100 },
+      );
+      expectObservable(endpoint.cancel('j1')).toBe('100ms 50ms - 100ms -(a|)', { a: cancelled });
+      flush();
+      expect(fake.requests.map((r) => r.at)).toEqual([0, 150, 251]);
     });
   });
 
