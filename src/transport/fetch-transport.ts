@@ -23,13 +23,17 @@ export type FetchLike = (
   },
 ) => Promise<{
   readonly status: number;
-  readonly headers: { forEach(callback: (value: string, name: string) => void): void };
+  readonly headers: {
+    /** Calls `callback` once per header. */
+    forEach(callback: (value: string, name: string) => void): void;
+  };
   /**
    * The body as a stream, when the fetch exposes one (a WHATWG `ReadableStream`, or a Node
    * readable as node-fetch gives): the transport then reads it chunk by chunk and stops at
    * `maxBodyBytes`. Without it, `text()` is used.
    */
   readonly body?: unknown;
+  /** The whole body as text, when there is no `body` stream to read. */
   text(): Promise<string>;
 }>;
 
