@@ -97,7 +97,9 @@ async function main(): Promise<void> {
 
   // Phase 2: hold 1,000 status-sync long-polls on queued jobs.
   const t1 = performance.now();
-  const held = ids.slice(100, 100 + LONG_POLLS).map((id) => call(emu.baseUrl, 'GET', `/bench/status-sync/${id}?wait=60000`));
+  const held = ids
+    .slice(100, 100 + LONG_POLLS)
+    .map((id) => call(emu.baseUrl, 'GET', `/bench/status-sync/${id}?wait=60000`));
   while (emu.stats().longPollsOpen < LONG_POLLS) await new Promise((r) => setTimeout(r, 10));
   const holdMs = performance.now() - t1;
   const heldOpen = emu.stats().longPollsOpen;
@@ -117,7 +119,10 @@ async function main(): Promise<void> {
   const answers = await Promise.all(held);
   const releaseMs = performance.now() - t3;
   for (const a of answers) {
-    check(a.status === 200 && (JSON.parse(a.body) as { status: string }).status === 'CANCELLED', `long-poll ${a.status} ${a.body}`);
+    check(
+      a.status === 200 && (JSON.parse(a.body) as { status: string }).status === 'CANCELLED',
+      `long-poll ${a.status} ${a.body}`,
+    );
   }
   const stats = emu.stats();
   check(stats.longPollsOpen === 0, `longPollsOpen ${stats.longPollsOpen} after release`);

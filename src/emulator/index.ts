@@ -82,7 +82,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = options.clock ?? realClock;
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError('port must be an integer in [0, 65535]');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new RangeError('port must be an integer in [0, 65535]');
   if (options.apiKey !== undefined && options.apiKey.trim() === '') throw new RangeError('apiKey must not be blank');
   const workers = positiveInt('workers', options.workers, DEFAULT_WORKERS);
   for (const [id, ep] of Object.entries(options.endpoints ?? {})) {

@@ -1,13 +1,7 @@
 import type { EmulatorClock } from './clock.js';
 
 /** Job statuses the emulator emits (never `RUNNING`). */
-export type EmulatorJobStatus =
-  | 'IN_QUEUE'
-  | 'IN_PROGRESS'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED'
-  | 'TIMED_OUT';
+export type EmulatorJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
 
 /** The job as a handler sees it. */
 export interface EmulatorHandlerJob {
@@ -77,15 +71,7 @@ export interface EmulatorRateLimits {
 
 /** Routes of the emulated API, as counted in {@link EmulatorStats.requests}. */
 export type EmulatorRoute =
-  | 'run'
-  | 'runsync'
-  | 'status'
-  | 'status-sync'
-  | 'stream'
-  | 'cancel'
-  | 'retry'
-  | 'purge-queue'
-  | 'health';
+  'run' | 'runsync' | 'status' | 'status-sync' | 'stream' | 'cancel' | 'retry' | 'purge-queue' | 'health';
 
 /** Kinds of injected faults. */
 export type EmulatorFaultKind = 'throttle' | 'serverError' | 'reset' | 'malformed' | 'truncated' | 'latency';

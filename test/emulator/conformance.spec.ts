@@ -8,7 +8,9 @@ const pool = emulatorPool();
 afterAll(() => pool.closeAll());
 
 /** Runs the runpod-sdk driver against `baseUrl`; resolves with its results. */
-function runDriver(baseUrl: string): Promise<Record<string, { ok: boolean; value?: any; error?: string; status?: number }>> {
+function runDriver(
+  baseUrl: string,
+): Promise<Record<string, { ok: boolean; value?: any; error?: string; status?: number }>> {
   const dir = mkdtempSync(join(tmpdir(), 'rp-conformance-'));
   const out = join(dir, 'results.json');
   return new Promise((resolve, reject) => {
@@ -90,8 +92,10 @@ describe('emulator: conformance with the official runpod-sdk@1.1.2', () => {
 
   it('health has the fields the SDK types declare', () => {
     const h = results.health.value;
-    for (const k of ['completed', 'failed', 'inProgress', 'inQueue', 'retried']) expect(typeof h.jobs[k]).toBe('number');
-    for (const k of ['idle', 'initializing', 'ready', 'running', 'throttled']) expect(typeof h.workers[k]).toBe('number');
+    for (const k of ['completed', 'failed', 'inProgress', 'inQueue', 'retried'])
+      expect(typeof h.jobs[k]).toBe('number');
+    for (const k of ['idle', 'initializing', 'ready', 'running', 'throttled'])
+      expect(typeof h.workers[k]).toBe('number');
   });
 
   it('an unknown job is a 404 the SDK surfaces as an error', () => {

@@ -30,7 +30,12 @@ export async function api(emu: Emulator, method: string, path: string, opts: Api
   if (opts.rawBody !== undefined) body = opts.rawBody;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${emu.baseUrl}${path}`, { method, headers, body: body as BodyInit | undefined, signal: opts.signal });
+  const res = await fetch(`${emu.baseUrl}${path}`, {
+    method,
+    headers,
+    body: body as BodyInit | undefined,
+    signal: opts.signal,
+  });
   const text = await res.text();
   let json: unknown;
   try {
@@ -103,11 +108,15 @@ export interface HeldRequest {
 export function holdRequest(emu: { baseUrl: string }, path: string, key = 'test-key'): HeldRequest {
   let req: ReturnType<typeof httpRequest> | undefined;
   const done = new Promise<number | string>((resolve) => {
-    req = httpRequest(`${emu.baseUrl}${path}`, { method: 'GET', headers: { authorization: `Bearer ${key}` }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', (e) => resolve(e.message));
-    });
+    req = httpRequest(
+      `${emu.baseUrl}${path}`,
+      { method: 'GET', headers: { authorization: `Bearer ${key}` }, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', (e) => resolve(e.message));
+      },
+    );
     req.on('error', (e) => resolve(e.message === 'socket hang up' ? 'aborted' : e.message));
     req.end();
   });

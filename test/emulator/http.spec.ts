@@ -27,7 +27,14 @@ describe('emulator: HTTP surface', () => {
       const emu = await pool.start({ apiKey: 'sekret' });
       expect((await api(emu, 'GET', '/ep/health', { key: 'sekret' })).status).toBe(200);
       expect((await api(emu, 'GET', '/ep/health', { key: 'sekret', rawKey: true })).status).toBe(200);
-      for (const opts of [{ key: 'wrong' }, { key: 'sekre' }, { key: 'sekret2' }, { key: null }, { key: '' }, { key: '   ', rawKey: true }]) {
+      for (const opts of [
+        { key: 'wrong' },
+        { key: 'sekre' },
+        { key: 'sekret2' },
+        { key: null },
+        { key: '' },
+        { key: '   ', rawKey: true },
+      ]) {
         const res = await api(emu, 'GET', '/ep/health', opts);
         expect(res.status).toBe(401);
         expect(res.headers.get('content-type')).toBe('application/json');
@@ -54,7 +61,10 @@ describe('emulator: HTTP surface', () => {
       expect(res.status).toBe(404);
       expect(res.json).toEqual({ error: expect.any(String) });
     }
-    const v1 = await fetch(`http://127.0.0.1:${emu.port}/v1/ep/run`, { method: 'POST', headers: { authorization: 'k' } });
+    const v1 = await fetch(`http://127.0.0.1:${emu.port}/v1/ep/run`, {
+      method: 'POST',
+      headers: { authorization: 'k' },
+    });
     expect(v1.status).toBe(404);
     await v1.text();
     const cases: Array<[string, string, string]> = [
@@ -85,7 +95,9 @@ describe('emulator: HTTP surface', () => {
     expect((await api(emu, 'POST', '/ep/run', { body: [1, 2] })).status).toBe(400);
     expect((await api(emu, 'POST', '/ep/run')).status).toBe(400);
     expect((await api(emu, 'POST', '/ep/run', { body: { input: {}, policy: { ttl: -1 } } })).status).toBe(400);
-    expect((await api(emu, 'POST', '/ep/run', { body: { input: {}, policy: { executionTimeout: 'x' } } })).status).toBe(400);
+    expect((await api(emu, 'POST', '/ep/run', { body: { input: {}, policy: { executionTimeout: 'x' } } })).status).toBe(
+      400,
+    );
     expect((await api(emu, 'POST', '/ep/run', { body: { input: {}, webhook: 42 } })).status).toBe(400);
     expect(emu.jobs()).toHaveLength(0);
     // Accepted: cancel/purge with {} or nothing; run with extra fields.
@@ -210,7 +222,9 @@ describe('emulator: HTTP surface', () => {
     await Promise.all(
       Array.from({ length: 20 }, () => {
         const s = rawSocket(emu);
-        s.socket.write('POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: k\r\nContent-Length: 1000\r\n\r\n{"input":');
+        s.socket.write(
+          'POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: k\r\nContent-Length: 1000\r\n\r\n{"input":',
+        );
         s.socket.destroy();
         return s.closed;
       }),

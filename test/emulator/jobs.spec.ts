@@ -182,7 +182,9 @@ describe('emulator: job lifecycle over HTTP', () => {
     expect(refused.json.error).toMatch(/FAILED or TIMED_OUT/);
 
     // TIMED_OUT → retry allowed
-    const slow = await api(emu, 'POST', '/ep/run', { body: { input: { mode: 'slow' }, policy: { executionTimeout: 1000 } } });
+    const slow = await api(emu, 'POST', '/ep/run', {
+      body: { input: { mode: 'slow' }, policy: { executionTimeout: 1000 } },
+    });
     await clock.advanceAsync(1000);
     expect(emu.job(slow.json.id)?.status).toBe('TIMED_OUT');
     expect((await api(emu, 'POST', `/ep/retry/${slow.json.id}`)).status).toBe(200);

@@ -8,7 +8,9 @@ describe('emulator: long-polls (runsync, status-sync, stream)', () => {
   it('runsync returns the full status body when the job ends within wait', async () => {
     const clock = createManualClock();
     const emu = await pool.start({ clock });
-    const pending = api(emu, 'POST', '/ep/runsync?wait=5000', { body: { input: { mock_return: 'fast', mock_delay: 1 } } });
+    const pending = api(emu, 'POST', '/ep/runsync?wait=5000', {
+      body: { input: { mock_return: 'fast', mock_delay: 1 } },
+    });
     await waitFor(() => emu.stats().longPollsOpen === 1);
     await clock.advanceAsync(1000);
     const res = await pending;
@@ -43,7 +45,12 @@ describe('emulator: long-polls (runsync, status-sync, stream)', () => {
     expect(emu.stats().longPollsOpen).toBe(1);
     await clock.advanceAsync(1);
     const done = await held;
-    expect(done.json).toMatchObject({ id: r1.json.id, status: 'COMPLETED', output: 'Hello World!', executionTime: 10_000 });
+    expect(done.json).toMatchObject({
+      id: r1.json.id,
+      status: 'COMPLETED',
+      output: 'Hello World!',
+      executionTime: 10_000,
+    });
   });
 
   it('runsync clamps wait to at least 1000 ms and defaults to 90 s', async () => {
@@ -112,7 +119,11 @@ describe('emulator: long-polls (runsync, status-sync, stream)', () => {
     const id = run.json.id as string;
     await clock.advanceAsync(250);
     const r1 = await api(emu, 'GET', `/ep/stream/${id}?wait=0`);
-    expect(r1.json).toEqual({ id, status: 'IN_PROGRESS', stream: [{ output: { token: 1 } }, { output: { token: 2 } }] });
+    expect(r1.json).toEqual({
+      id,
+      status: 'IN_PROGRESS',
+      stream: [{ output: { token: 1 } }, { output: { token: 2 } }],
+    });
     await clock.advanceAsync(100);
     const r2 = await api(emu, 'GET', `/ep/stream/${id}`);
     expect(r2.json).toEqual({ id, status: 'COMPLETED', stream: [{ output: { token: 3 } }] });
@@ -193,4 +204,3 @@ describe('emulator: long-polls (runsync, status-sync, stream)', () => {
     await emu.close();
   });
 });
-

@@ -107,7 +107,9 @@ describe('emulator units', () => {
     const ctx = { signal: ac.signal, progress: () => undefined, sleep: async () => undefined };
     await expect(mockWorker({ id: 'j', input: {}, endpointId: 'e' }, ctx)).resolves.toBe('Hello World!');
     await expect(mockWorker({ id: 'j', input: 'not an object', endpointId: 'e' }, ctx)).resolves.toBe('Hello World!');
-    await expect(mockWorker({ id: 'j', input: { mock_error: 'custom' }, endpointId: 'e' }, ctx)).rejects.toThrow('custom');
+    await expect(mockWorker({ id: 'j', input: { mock_error: 'custom' }, endpointId: 'e' }, ctx)).rejects.toThrow(
+      'custom',
+    );
     await expect(mockWorker({ id: 'j', input: { mock_crash: true }, endpointId: 'e' }, ctx)).rejects.toMatchObject({
       name: 'WorkerCrash',
     });

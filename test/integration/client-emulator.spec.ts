@@ -68,7 +68,9 @@ describe('runpod-rx against the emulator', () => {
 
   it('submit costs two requests and emits IN_QUEUE first, COMPLETED last', async () => {
     const mark = events.length;
-    const states = await lastValueFrom(endpoint.submit({ input: { mock_return: [1, 2], mock_delay: 0.05 } }).pipe(toArray()));
+    const states = await lastValueFrom(
+      endpoint.submit({ input: { mock_return: [1, 2], mock_delay: 0.05 } }).pipe(toArray()),
+    );
     expect(states[0].status).toBe('IN_QUEUE');
     expect(states[states.length - 1]).toMatchObject({ status: 'COMPLETED', output: [1, 2] });
     expect(requestsSince(mark)).toBe(2);
@@ -96,7 +98,9 @@ describe('runpod-rx against the emulator', () => {
   });
 
   it('an executionTimeout ends the job TIMED_OUT, which stream reports as JobTimedOutError', async () => {
-    const { id } = await firstValueFrom(endpoint.run({ input: { mock_delay: 8 }, policy: { executionTimeout: 5_000 } }));
+    const { id } = await firstValueFrom(
+      endpoint.run({ input: { mock_delay: 8 }, policy: { executionTimeout: 5_000 } }),
+    );
     const error = await lastValueFrom(endpoint.stream(id)).catch((e: unknown) => e);
     expect(isJobTimedOutError(error)).toBe(true);
     expect((error as { job: JobState }).job.status).toBe('TIMED_OUT');
@@ -120,7 +124,9 @@ describe('runpod-rx against the emulator', () => {
   it('a runSync deadline errors with TimeoutError and cancels the job', async () => {
     let jobId: string | undefined;
     const quick = connect({ onEvent: (e) => e.type === 'cancel-on-abandon' && (jobId = e.jobId) });
-    const error = await firstValueFrom(quick.runSync({ input: { mock_delay: 30 } }, { timeout: 1200 })).catch((e: unknown) => e);
+    const error = await firstValueFrom(quick.runSync({ input: { mock_delay: 30 } }, { timeout: 1200 })).catch(
+      (e: unknown) => e,
+    );
     expect(isTimeoutError(error)).toBe(true);
     expect(jobId).toBeDefined();
     expect((await lastValueFrom(endpoint.watch(jobId!, { timeout: 5_000 }))).status).toBe('CANCELLED');
@@ -155,7 +161,9 @@ describe('runpod-rx against the emulator', () => {
     const busy = connect({ endpointId: 'purge' });
     const running = await Promise.all([1, 2].map(() => firstValueFrom(busy.run({ input: { mock_delay: 30 } }))));
     await Promise.all(
-      running.map(({ id }) => firstValueFrom(busy.watch(id, { pollInterval: 20 }).pipe(skipWhile((s) => s.status === 'IN_QUEUE')))),
+      running.map(({ id }) =>
+        firstValueFrom(busy.watch(id, { pollInterval: 20 }).pipe(skipWhile((s) => s.status === 'IN_QUEUE'))),
+      ),
     );
     await lastValueFrom(busy.run({ input: { mock_delay: 1 } }).pipe(take(1)));
     const health = await firstValueFrom(busy.health());
