@@ -1,7 +1,7 @@
 import { isTerminal } from '../job.js';
 import { parseJobRequest } from '../job-request.js';
 import { sendError, type RouteHandler } from './context.js';
-import { readWait } from './waits.js';
+import { answerWhen, readWait } from './waits.js';
 
 /** Default and bounds of `/runsync?wait=` (RunPod: 90 s, 1 s–5 min). */
 export const RUNSYNC_DEFAULT_WAIT_MS = 90_000;
@@ -21,20 +21,12 @@ export const runsyncRoute: RouteHandler = (ctx) => {
     return;
   }
   const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
-  ctx.longPolls.hold(
-    ctx.res,
+  // A job still queued or running when the wait ends answers with its id and status only.
+  answerWhen(
+    ctx,
     job,
     wait,
     (j) => isTerminal(j.status),
-    () => {
-      if (job.deleted) {
-        // GUESS: a runsync job deleted (policy.ttl) during the wait answers 404.
-        sendError(ctx, 404, 'job not found');
-      } else if (isTerminal(job.status)) {
-        ctx.send(ctx.res, 200, ctx.engine.body(job));
-      } else {
-        ctx.send(ctx.res, 200, { id: job.id, status: job.status });
-      }
-    },
+    (j) => (isTerminal(j.status) ? ctx.engine.body(j) : { id: j.id, status: j.status }),
   );
 };

@@ -1,7 +1,7 @@
 import { parseMs } from '../http-io.js';
 import { isTerminal } from '../job.js';
 import { findJob, sendError, type RouteHandler } from './context.js';
-import { readWait } from './waits.js';
+import { answerWhen, readWait } from './waits.js';
 
 /** Default `/status-sync?wait=`. GUESS: undocumented; the JS and Go SDKs send at most 90 s. */
 export const STATUS_SYNC_DEFAULT_WAIT_MS = 90_000;
@@ -28,14 +28,11 @@ export const statusSyncRoute: RouteHandler = (ctx) => {
   if (wait === undefined) return;
   const job = findJob(ctx);
   if (!job) return;
-  ctx.longPolls.hold(
-    ctx.res,
+  answerWhen(
+    ctx,
     job,
     wait,
     (j) => isTerminal(j.status),
-    () => {
-      if (job.deleted) sendError(ctx, 404, 'job not found');
-      else ctx.send(ctx.res, 200, ctx.engine.body(job));
-    },
+    (j) => ctx.engine.body(j),
   );
 };

@@ -1,6 +1,6 @@
 import { isTerminal } from '../job.js';
-import { findJob, sendError, type RouteHandler } from './context.js';
-import { readWait } from './waits.js';
+import { findJob, type RouteHandler } from './context.js';
+import { answerWhen, readWait } from './waits.js';
 
 /**
  * Default hold of `/stream` when no `wait` is given (keeps wait-less clients such as
@@ -18,22 +18,18 @@ export const streamRoute: RouteHandler = (ctx) => {
   if (wait === undefined) return;
   const job = findJob(ctx);
   if (!job) return;
-  ctx.longPolls.hold(
-    ctx.res,
+  answerWhen(
+    ctx,
     job,
     wait,
     (j) => j.streamBuffer.length > 0 || isTerminal(j.status),
-    () => {
-      if (job.deleted) {
-        sendError(ctx, 404, 'job not found');
-        return;
-      }
-      const stream = job.streamBuffer;
-      job.streamBuffer = [];
-      const body: Record<string, unknown> = { id: job.id, status: job.status, stream };
+    (j) => {
+      const stream = j.streamBuffer;
+      j.streamBuffer = [];
+      const body: Record<string, unknown> = { id: j.id, status: j.status, stream };
       // GUESS: the cloud's stream body has no documented `error`; the emulator adds it for FAILED jobs.
-      if (job.status === 'FAILED' && job.error !== undefined) body.error = job.error;
-      ctx.send(ctx.res, 200, body);
+      if (j.status === 'FAILED' && j.error !== undefined) body.error = j.error;
+      return body;
     },
   );
 };

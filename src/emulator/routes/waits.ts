@@ -1,4 +1,5 @@
 import { clamp, parseMs } from '../http-io.js';
+import type { JobRecord } from '../job.js';
 import { sendError, type RouteContext } from './context.js';
 
 /** Longest hold of any long-poll. GUESS: RunPod's runsync maximum (5 min) also caps status-sync and stream. */
@@ -17,4 +18,22 @@ export function readWait(ctx: RouteContext, fallback: number, min: number): numb
     return undefined;
   }
   return clamp(wait, min, MAX_WAIT_MS);
+}
+
+/**
+ * Holds the request until `ready(job)` or `wait` ms, then answers 200 with `body(job)`, or 404 when
+ * the job was deleted meanwhile (ttl or retention). GUESS: the cloud answers a long-poll on a job
+ * deleted during the wait with 404, as it answers `/status`.
+ */
+export function answerWhen(
+  ctx: RouteContext,
+  job: JobRecord,
+  wait: number,
+  ready: (job: JobRecord) => boolean,
+  body: (job: JobRecord) => unknown,
+): void {
+  ctx.longPolls.hold(ctx.res, job, wait, ready, () => {
+    if (job.deleted) sendError(ctx, 404, 'job not found');
+    else ctx.send(ctx.res, 200, body(job));
+  });
 }
