@@ -121,7 +121,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
           baseUrl,
           apiKey,
           endpointId,
-          spread(count, 4, quick ? 6 : 9).map((delay) => ({ mock_return: 'ok', mock_delay: delay })),
+          spread(count, quick ? 2 : 4, quick ? 3 : 9).map((delay) => ({ mock_return: 'ok', mock_delay: delay })),
         ),
       }),
     })),
