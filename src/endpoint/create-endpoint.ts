@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { concat, defer, distinctUntilChanged, filter, finalize, map, of, switchMap, tap, type Observable } from 'rxjs';
+import { defer, distinctUntilChanged, filter, finalize, map, tap, type Observable } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { encodeJobRequest, PAYLOAD_LIMITS } from '../codecs/job-request.js';
 import { JobStateCodec, type JobState } from '../codecs/job-state.js';
@@ -184,10 +184,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
             )
           : queueJob(body);
         return first$.pipe(
+          followJob(followDeps, { deadlineAt }),
           tap(track),
-          switchMap((first) =>
-            isTerminal(first) ? of(first) : followJob(first, followDeps, { deadlineAt }).pipe(tap(track)),
-          ),
           filter((state) => isTerminal(state)),
         );
       }),
@@ -200,11 +198,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         const deadlineAt = scheduler.now() + timeout;
-        return untilTerminal(
-          status(jobId).pipe(
-            switchMap((first) => concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval }))),
-          ),
-        ).pipe(
+        return untilTerminal(status(jobId).pipe(followJob(followDeps, { deadlineAt, pollInterval }))).pipe(
           withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
         );
       }),
@@ -238,7 +232,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         return untilTerminal(
           queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run)).pipe(
-            switchMap((first) => concat(of(first), followJob(first, followDeps, { deadlineAt, pollInterval }))),
+            followJob(followDeps, { deadlineAt, pollInterval }),
           ),
         ).pipe(tap(track));
       }),

@@ -4,11 +4,11 @@ import {
   EMPTY,
   expand,
   map,
-  Observable,
   of,
-  skip,
   switchMap,
   timer,
+  type MonoTypeOperatorFunction,
+  type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import { isTerminal } from '../codecs/job-status.js';
@@ -40,60 +40,62 @@ export interface FollowOptions {
 const QUICK_ANSWER_MS = 1000;
 
 /**
- * Every state fetched after `first` until a terminal one (included), one request in flight at a
- * time. Long-polls `/status-sync` with the remaining deadline as `wait`; when that route is not
- * served (405, or a 404 while `/status` knows the job) it falls back, for this subscription, to
- * polling `/status` with a growing interval that resets whenever the state changes.
+ * Follows the job whose first state the source emits: emits that state, then every state fetched
+ * after it until a terminal one (included), one request in flight at a time. Long-polls
+ * `/status-sync` with the remaining deadline as `wait`; when that route is not served (405, or a
+ * 404 while `/status` knows the job) it falls back, for this subscription, to polling `/status`
+ * with a growing interval that resets whenever the state changes.
  */
-export function followJob<O>(first: JobState<O>, deps: FollowDeps<O>, options: FollowOptions): Observable<JobState<O>> {
+export function followJob<O>(deps: FollowDeps<O>, options: FollowOptions): MonoTypeOperatorFunction<JobState<O>> {
   const { scheduler, polling } = deps;
-  return defer(() => {
-    let longPolling = options.pollInterval === undefined;
-    let pollDelay = polling.initialInterval;
-    let previous: JobState<O> | undefined;
+  return (source) =>
+    defer(() => {
+      let longPolling = options.pollInterval === undefined;
+      let pollDelay = polling.initialInterval;
+      let previous: JobState<O> | undefined;
 
-    /** The fixed `pollInterval`, or a delay that starts at `initialInterval` and grows ×1.5 while nothing changes. */
-    const nextPollDelay = (changed: boolean): number => {
-      if (options.pollInterval !== undefined) return options.pollInterval;
-      if (changed) pollDelay = polling.initialInterval;
-      const delay = pollDelay;
-      pollDelay = Math.min(polling.maxInterval, pollDelay * 1.5);
-      return delay;
-    };
+      /** The fixed `pollInterval`, or a delay that starts at `initialInterval` and grows ×1.5 while nothing changes. */
+      const nextPollDelay = (changed: boolean): number => {
+        if (options.pollInterval !== undefined) return options.pollInterval;
+        if (changed) pollDelay = polling.initialInterval;
+        const delay = pollDelay;
+        pollDelay = Math.min(polling.maxInterval, pollDelay * 1.5);
+        return delay;
+      };
 
-    const poll = (delay: number): Observable<JobState<O>> =>
-      timer(delay, scheduler).pipe(switchMap(() => deps.status(first.id)));
+      const poll = (id: string, delay: number): Observable<JobState<O>> =>
+        timer(delay, scheduler).pipe(switchMap(() => deps.status(id)));
 
-    const longPoll = (): Observable<JobState<O>> => {
-      const startedAt = scheduler.now();
-      const wait = Math.max(1, Math.min(deps.longPollWait, options.deadlineAt - startedAt));
-      return deps.statusSync(first.id, wait).pipe(
-        // A server that answers at once with nothing new would make this a hot loop: pace it.
-        switchMap((state) =>
-          !isTerminal(state) &&
-          previous !== undefined &&
-          sameState(state, previous) &&
-          scheduler.now() - startedAt < Math.min(wait, QUICK_ANSWER_MS)
-            ? timer(nextPollDelay(false), scheduler).pipe(map(() => state))
-            : of(state),
-        ),
-        catchError((error: unknown) => {
-          const unsupported = isHttpError(error) && (error.status === 405 || error.status === 501);
-          if (!unsupported && !isNotFoundError(error)) throw error;
-          // 404 is ambiguous (route missing or job unknown): /status decides; its own 404 propagates.
-          longPolling = false;
-          return deps.status(first.id);
-        }),
-      );
-    };
+      const longPoll = (id: string): Observable<JobState<O>> => {
+        const startedAt = scheduler.now();
+        const wait = Math.max(1, Math.min(deps.longPollWait, options.deadlineAt - startedAt));
+        return deps.statusSync(id, wait).pipe(
+          // A server that answers at once with nothing new would make this a hot loop: pace it.
+          switchMap((state) =>
+            !isTerminal(state) &&
+            previous !== undefined &&
+            sameState(state, previous) &&
+            scheduler.now() - startedAt < Math.min(wait, QUICK_ANSWER_MS)
+              ? timer(nextPollDelay(false), scheduler).pipe(map(() => state))
+              : of(state),
+          ),
+          catchError((error: unknown) => {
+            const unsupported = isHttpError(error) && (error.status === 405 || error.status === 501);
+            if (!unsupported && !isNotFoundError(error)) throw error;
+            // 404 is ambiguous (route missing or job unknown): /status decides; its own 404 propagates.
+            longPolling = false;
+            return deps.status(id);
+          }),
+        );
+      };
 
-    const next = (state: JobState<O>): Observable<JobState<O>> => {
-      if (isTerminal(state)) return EMPTY;
-      const changed = previous === undefined || !sameState(state, previous);
-      previous = state;
-      return longPolling ? longPoll() : poll(nextPollDelay(changed));
-    };
+      const next = (state: JobState<O>): Observable<JobState<O>> => {
+        if (isTerminal(state)) return EMPTY;
+        const changed = previous === undefined || !sameState(state, previous);
+        previous = state;
+        return longPolling ? longPoll(state.id) : poll(state.id, nextPollDelay(changed));
+      };
 
-    return of(first).pipe(expand(next), skip(1));
-  });
+      return source.pipe(expand(next));
+    });
 }
