@@ -9,13 +9,27 @@
 import {
   createEndpoint,
   isRunpodError,
+  isTerminal,
   type Endpoint,
   type JobState,
   type RunpodEvent,
   type StreamChunk,
 } from 'runpod-rx';
 import { retryOnThrottle } from 'runpod-rx/operators';
-import { map, merge, share, switchMap, take, type Observable, type Subscription } from 'rxjs';
+import {
+  defaultIfEmpty,
+  filter,
+  forkJoin,
+  ignoreElements,
+  last,
+  map,
+  merge,
+  share,
+  switchMap,
+  take,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
 
 /** What the page shows: a changed job state, or one streamed chunk. */
 export type JobUpdate =
@@ -24,17 +38,26 @@ export type JobUpdate =
 /**
  * Submits a job and follows it: every changed state, and every chunk as the worker yields it.
  * `submit` owns the job, so unsubscribing before the end (or the deadline passing) sends
- * POST /cancel. `stream` only reads, and starts once the id is known.
+ * POST /cancel. `stream` only reads, and starts once the id is known. The terminal state is
+ * shown once the last chunk has been, since the two arrive on separate requests.
  */
 export function followJob(endpoint: Endpoint, input: unknown, deadlineMs?: number): Observable<JobUpdate> {
   const states$ = endpoint.submit({ input }, deadlineMs === undefined ? {} : { timeout: deadlineMs }).pipe(share());
   const chunks$ = states$.pipe(
     take(1),
     switchMap((first) => endpoint.stream(first.id)),
+    share(),
   );
+  const toState = (state: JobState): JobUpdate => ({ kind: 'state', state });
   return merge(
-    states$.pipe(map((state): JobUpdate => ({ kind: 'state', state }))),
+    states$.pipe(
+      filter((state) => !isTerminal(state)),
+      map(toState),
+    ),
     chunks$.pipe(map((chunk): JobUpdate => ({ kind: 'chunk', chunk }))),
+    forkJoin([states$.pipe(last()), chunks$.pipe(ignoreElements(), defaultIfEmpty(undefined))]).pipe(
+      map(([state]) => toState(state)),
+    ),
   );
 }
 
