@@ -1,6 +1,6 @@
 import { asyncScheduler, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { InvalidInputError, isThrottledError } from '../src/errors.js';
-import { retryWithBackoff } from '../src/internal/retry-with-backoff.js';
+import { RETRY_DEFAULTS, retryWithBackoff } from '../src/internal/retry-with-backoff.js';
 
 /**
  * Options of {@link retryOnThrottle}.
@@ -76,16 +76,16 @@ export interface RetryOnThrottleConfig {
  */
 export function retryOnThrottle<T>(config: RetryOnThrottleConfig = {}): MonoTypeOperatorFunction<T> {
   const retryOn = config.retryOn;
-  const count = config.count ?? 3;
+  const count = config.count ?? RETRY_DEFAULTS.count;
   if (!Number.isInteger(count) || count < 0) {
     return () => throwError(() => new InvalidInputError('retryOnThrottle: count must be a whole number ≥ 0'));
   }
   return retryWithBackoff<T>({
     count,
-    baseDelay: config.baseDelay ?? 500,
-    maxDelay: config.maxDelay ?? 10_000,
-    maxRetryAfter: config.maxRetryAfter ?? 60_000,
-    random: config.random ?? Math.random,
+    baseDelay: config.baseDelay ?? RETRY_DEFAULTS.baseDelay,
+    maxDelay: config.maxDelay ?? RETRY_DEFAULTS.maxDelay,
+    maxRetryAfter: config.maxRetryAfter ?? RETRY_DEFAULTS.maxRetryAfter,
+    random: config.random ?? RETRY_DEFAULTS.random,
     resetOnSuccess: config.resetOnSuccess ?? false,
     scheduler: config.scheduler ?? asyncScheduler,
     shouldRetry: retryOn === undefined ? isThrottledError : (error) => isThrottledError(error) || retryOn(error),

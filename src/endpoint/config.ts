@@ -2,6 +2,7 @@ import type * as t from 'io-ts';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { MAX_DELAY_MS } from '../internal/max-delay.js';
+import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
@@ -112,13 +113,6 @@ export interface ResolvedConfig<I, O, C> {
   readonly emit: (event: RunpodEvent) => void;
 }
 
-const DEFAULT_RETRY: RetryPolicy = {
-  count: 3,
-  baseDelay: 500,
-  maxDelay: 10_000,
-  maxRetryAfter: 60_000,
-  random: Math.random,
-};
 const DEFAULT_POLLING: PollingPolicy = { initialInterval: 500, maxInterval: 5_000 };
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -158,7 +152,7 @@ const positive = (name: string, value: number | undefined, fallback: number) => 
 
 function resolveRetry(retry: EndpointConfig['retry']): RetryPolicy | false {
   if (retry === false) return false;
-  const policy = withDefaults(DEFAULT_RETRY, retry);
+  const policy = withDefaults<RetryPolicy>(RETRY_DEFAULTS, retry);
   if (!Number.isInteger(policy.count) || policy.count < 0)
     throw new ConfigError('retry.count must be a whole number ≥ 0');
   for (const field of ['baseDelay', 'maxDelay', 'maxRetryAfter'] as const) {

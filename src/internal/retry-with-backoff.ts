@@ -2,6 +2,18 @@ import { retry, timer, type MonoTypeOperatorFunction, type Observable, type Sche
 import { isThrottledError } from '../errors.js';
 import { fullJitterDelay, type BackoffConfig } from './backoff.js';
 
+/**
+ * The defaults of every retry in runpod-rx: the client's built-in retries and `retryOnThrottle`.
+ * 3 retries, full-jitter backoff from 500 ms doubling up to 10 s, `Retry-After` honoured up to 60 s.
+ */
+export const RETRY_DEFAULTS = Object.freeze({
+  count: 3,
+  baseDelay: 500,
+  maxDelay: 10_000,
+  maxRetryAfter: 60_000,
+  random: Math.random,
+});
+
 /** Settings of {@link retryWithBackoff}. */
 export interface RetryWithBackoffConfig extends BackoffConfig {
   /** Retries after the first attempt. */
