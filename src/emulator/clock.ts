@@ -1,3 +1,5 @@
+import { MAX_DELAY_MS } from '../internal/max-delay.js';
+
 /**
  * Time source of the emulator. Everything time-based (queue delays, mock sleeps,
  * long-poll waits, execution timeouts, ttl, retention, webhook retries, rate-limit
@@ -12,13 +14,10 @@ export interface EmulatorClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** Largest delay a Node timer accepts (about 24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /** The default clock: `Date.now()` and Node timers. */
 export const realClock: EmulatorClock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS)),
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(Math.max(0, ms), MAX_DELAY_MS)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 

@@ -1,32 +1,28 @@
+import { routeGroupOf, RUNPOD_RATE_LIMITS } from '../runpod-limits.js';
 import type { EmulatorClock } from './clock.js';
 import type { EmulatorRateLimits, EmulatorRoute } from './types.js';
 
 /** Rate-limit groups: `status` covers status, status-sync and stream. */
 export type RateGroup = 'run' | 'runsync' | 'status' | 'cancel' | 'purgeQueue' | 'retry' | 'health';
 
-/** RunPod's documented limits per 10 s window. retry and health: none listed. */
+/**
+ * RunPod's documented limits per 10 s window (the shared table of `src/runpod-limits.ts`).
+ * GUESS: RunPod lists no limit for /retry and /health, so they have none here.
+ */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateGroup, number>> = {
-  run: 1000,
-  runsync: 2000,
-  status: 2000,
-  cancel: 100,
-  purgeQueue: 2,
-  retry: Number.POSITIVE_INFINITY, // GUESS: RunPod lists no limit for /retry
-  health: Number.POSITIVE_INFINITY, // GUESS: RunPod lists no limit for /health
+  run: RUNPOD_RATE_LIMITS.run,
+  runsync: RUNPOD_RATE_LIMITS.runsync,
+  status: RUNPOD_RATE_LIMITS.status,
+  cancel: RUNPOD_RATE_LIMITS.cancel,
+  purgeQueue: RUNPOD_RATE_LIMITS['purge-queue'],
+  retry: RUNPOD_RATE_LIMITS.retry,
+  health: RUNPOD_RATE_LIMITS.health,
 };
 
-/** Maps a route to its rate-limit group. */
+/** Maps a route to its rate-limit group (the emulator's options spell `purge-queue` as `purgeQueue`). */
 export function rateGroupOf(route: EmulatorRoute): RateGroup {
-  switch (route) {
-    case 'status':
-    case 'status-sync':
-    case 'stream':
-      return 'status';
-    case 'purge-queue':
-      return 'purgeQueue';
-    default:
-      return route;
-  }
+  const group = routeGroupOf(route);
+  return group === 'purge-queue' ? 'purgeQueue' : group;
 }
 
 /** Outcome of {@link RateLimiter.take}. */

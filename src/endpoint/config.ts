@@ -1,7 +1,7 @@
 import type * as t from 'io-ts';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
-import { MAX_DELAY_MS } from '../internal/max-delay.js';
+import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
 import type { Transport } from '../transport/transport.js';
@@ -136,13 +136,12 @@ function withDefaults<T extends object>(defaults: T, partial: Partial<T> | undef
   return merged;
 }
 
-/** A number of ms a timer can hold (see {@link MAX_DELAY_MS}), above `min`. */
-function delay(name: string, value: number | undefined, fallback: number, min = 0, minIncluded = false): number {
+/** A number of ms a timer can hold (see {@link MAX_DELAY_MS}): positive, or also zero with `allowZero`. */
+function delay(name: string, value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
-  const inRange = typeof value === 'number' && (minIncluded ? value >= min : value > min) && value <= MAX_DELAY_MS;
-  if (!inRange) {
+  if (!fitsTimer(value, allowZero)) {
     throw new ConfigError(
-      `${name} must be a ${minIncluded ? 'non-negative' : 'positive'} number of ms, at most ${MAX_DELAY_MS}`,
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of ms, at most ${MAX_DELAY_MS}`,
     );
   }
   return value;
@@ -156,7 +155,7 @@ function resolveRetry(retry: EndpointConfig['retry']): RetryPolicy | false {
   if (!Number.isInteger(policy.count) || policy.count < 0)
     throw new ConfigError('retry.count must be a whole number ≥ 0');
   for (const field of ['baseDelay', 'maxDelay', 'maxRetryAfter'] as const) {
-    delay(`retry.${field}`, policy[field], 0, 0, true);
+    delay(`retry.${field}`, policy[field], 0, true);
   }
   if (typeof policy.random !== 'function') throw new ConfigError('retry.random must be a function returning [0, 1)');
   return policy;

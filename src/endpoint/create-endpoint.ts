@@ -13,7 +13,7 @@ import {
 } from '../codecs/responses.js';
 import { InvalidInputError, TimeoutError } from '../errors.js';
 import { withDeadline } from '../internal/deadline.js';
-import { MAX_DELAY_MS } from '../internal/max-delay.js';
+import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
 import { resolveConfig, type EndpointConfig } from './config.js';
@@ -45,9 +45,7 @@ function checkJobId(id: unknown): string {
  */
 function checkMs(name: string, value: number | undefined, allowInfinity = false): number | undefined {
   if (value === undefined) return undefined;
-  const inRange =
-    typeof value === 'number' && value > 0 && (value <= MAX_DELAY_MS || (allowInfinity && value === Infinity));
-  if (!inRange) {
+  if (!fitsTimer(value) && !(allowInfinity && value === Infinity)) {
     throw new InvalidInputError(`${name} must be a positive number of ms, at most ${MAX_DELAY_MS}`);
   }
   return value;

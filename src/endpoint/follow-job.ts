@@ -14,6 +14,7 @@ import {
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import { isHttpError, isNotFoundError } from '../errors.js';
+import { createGrowingDelay, QUICK_ANSWER_MS } from '../internal/pacing.js';
 import { sameState } from '../internal/same-state.js';
 import type { PollingPolicy } from './config.js';
 
@@ -36,9 +37,6 @@ export interface FollowOptions {
   readonly pollInterval?: number;
 }
 
-/** A long-poll answered faster than this with nothing new means the server does not hold requests. */
-const QUICK_ANSWER_MS = 1000;
-
 /**
  * Follows the job whose first state the source emits: emits that state, then every state fetched
  * after it until a terminal one (included), one request in flight at a time. Long-polls
@@ -51,16 +49,14 @@ export function followJob<O>(deps: FollowDeps<O>, options: FollowOptions): MonoT
   return (source) =>
     defer(() => {
       let longPolling = options.pollInterval === undefined;
-      let pollDelay = polling.initialInterval;
+      const backoff = createGrowingDelay(polling);
       let previous: JobState<O> | undefined;
 
-      /** The fixed `pollInterval`, or a delay that starts at `initialInterval` and grows ×1.5 while nothing changes. */
+      /** The fixed `pollInterval`, or the growing backoff, which starts afresh when the state changed. */
       const nextPollDelay = (changed: boolean): number => {
         if (options.pollInterval !== undefined) return options.pollInterval;
-        if (changed) pollDelay = polling.initialInterval;
-        const delay = pollDelay;
-        pollDelay = Math.min(polling.maxInterval, pollDelay * 1.5);
-        return delay;
+        if (changed) backoff.reset();
+        return backoff.next();
       };
 
       const poll = (id: string, delay: number): Observable<JobState<O>> =>

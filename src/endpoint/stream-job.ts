@@ -18,6 +18,7 @@ import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import type { StreamChunk, StreamResponse } from '../codecs/responses.js';
 import { isNotFoundError, jobEndedError } from '../errors.js';
+import { createGrowingDelay, QUICK_ANSWER_MS } from '../internal/pacing.js';
 import type { PollingPolicy } from './config.js';
 
 /** What {@link streamJob} needs from the endpoint. */
@@ -31,8 +32,6 @@ export interface StreamDeps<C> {
   readonly polling: PollingPolicy;
   readonly streamWait: number;
 }
-
-const QUICK_ANSWER_MS = 1000;
 
 /**
  * Drains `/stream/{id}` until the job is terminal and a read comes back empty, emitting each chunk
@@ -60,7 +59,7 @@ export function streamJob<C>(id: string, deps: StreamDeps<C>): Observable<Stream
     );
 
   return defer(() => {
-    let idleDelay = 0;
+    const idle = createGrowingDelay(polling);
     const read = () => {
       const startedAt = scheduler.now();
       return deps
@@ -73,11 +72,10 @@ export function streamJob<C>(id: string, deps: StreamDeps<C>): Observable<Stream
         const chunks = response.stream ?? [];
         if (isTerminal(response.status) && chunks.length === 0) return EMPTY;
         if (chunks.length > 0 || !quick) {
-          idleDelay = 0;
+          idle.reset();
           return read();
         }
-        idleDelay = idleDelay === 0 ? polling.initialInterval : Math.min(polling.maxInterval, idleDelay * 1.5);
-        return timer(Math.min(idleDelay, deps.streamWait), scheduler).pipe(switchMap(read));
+        return timer(Math.min(idle.next(), deps.streamWait), scheduler).pipe(switchMap(read));
       }),
       mergeMap(({ response }) => {
         const chunks = response.stream ?? [];
