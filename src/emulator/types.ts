@@ -44,6 +44,8 @@ export interface EmulatorEndpointOptions {
   workers?: number;
   /** Handler for this endpoint (default: `EmulatorOptions.handler`). */
   handler?: EmulatorHandler;
+  /** Overrides `EmulatorOptions.returnAggregateStream` for this endpoint. */
+  returnAggregateStream?: boolean;
 }
 
 /**
@@ -138,6 +140,16 @@ export interface EmulatorOptions {
   requestTimeoutMs?: number;
   /** Allow webhooks to non-loopback URLs; default false. */
   allowRemoteWebhooks?: boolean;
+  /**
+   * Origins allowed by CORS, e.g. `https://app.example`; `'*'` allows any. Loopback origins
+   * (`http://localhost:*`, `http://127.0.0.1:*`) are always allowed.
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * Keep the list of a streaming job's chunks as its final `output`, as RunPod's worker SDK does
+   * with `return_aggregate_stream`; per endpoint in {@link EmulatorEndpointOptions}. Default false.
+   */
+  returnAggregateStream?: boolean;
 }
 
 /** A job as seen by {@link Emulator.jobs}. */
