@@ -10,6 +10,7 @@ const config: Config = {
     '^runpod-rx/operators$': '<rootDir>/operators/index.ts',
     '^runpod-rx/testing$': '<rootDir>/src/testing/index.ts',
     '^runpod-rx/emulator$': '<rootDir>/src/emulator/index.ts',
+    '^runpod-rx/webhooks$': '<rootDir>/src/webhooks/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20_000,

@@ -6,6 +6,7 @@ import * as root from 'runpod-rx';
 import * as emulator from 'runpod-rx/emulator';
 import * as operators from 'runpod-rx/operators';
 import * as testing from 'runpod-rx/testing';
+import * as webhooks from 'runpod-rx/webhooks';
 
 const names = (module: object) => Object.keys(module).sort();
 
@@ -104,5 +105,9 @@ describe('public exports', () => {
       'realClock',
       'startEmulator',
     ]);
+  });
+
+  it('runpod-rx/webhooks', () => {
+    expect(names(webhooks)).toEqual(['createWebhookReceiver']);
   });
 });

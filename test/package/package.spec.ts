@@ -11,7 +11,13 @@ import { ensureBuilt, packIntoConsumer, ROOT, run, type Consumer } from './packe
 
 const FIXTURES = join(__dirname, 'fixtures');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const ENTRIES = ['runpod-rx', 'runpod-rx/operators', 'runpod-rx/testing', 'runpod-rx/emulator'] as const;
+const ENTRIES = [
+  'runpod-rx',
+  'runpod-rx/operators',
+  'runpod-rx/testing',
+  'runpod-rx/emulator',
+  'runpod-rx/webhooks',
+] as const;
 
 let consumer: Consumer;
 let files: Set<string>;
@@ -107,8 +113,15 @@ describe('npm pack', () => {
 
   it('declares the four entry points for types, import and require, all present in the tarball', () => {
     const pkg = manifest();
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './emulator', './operators', './package.json', './testing']);
-    for (const key of ['.', './operators', './testing', './emulator']) {
+    expect(Object.keys(pkg.exports).sort()).toEqual([
+      '.',
+      './emulator',
+      './operators',
+      './package.json',
+      './testing',
+      './webhooks',
+    ]);
+    for (const key of ['.', './operators', './testing', './emulator', './webhooks']) {
       const entry = pkg.exports[key] as Record<string, Record<string, string>>;
       expect(Object.keys(entry)).toEqual(['import', 'require', 'default']);
       expect(Object.keys(entry.import!)).toEqual(['types', 'default']); // types first, or TypeScript skips them
@@ -160,6 +173,7 @@ describe('the installed package, loaded by name', () => {
     ],
     'runpod-rx/testing': ['createFakeEndpoint', 'createFakeTransport', 'createTestScheduler', 'completedJob'],
     'runpod-rx/emulator': ['startEmulator', 'mockWorker'],
+    'runpod-rx/webhooks': ['createWebhookReceiver'],
   };
 
   it.each([
@@ -240,7 +254,13 @@ describe('a TypeScript consumer of the package (strict)', () => {
 
   it('moduleResolution "node16": ESM declarations for .mts, CommonJS ones for .cts', async () => {
     const used = await results.node16;
-    for (const entry of ['src/index', 'operators/index', 'src/testing/index', 'src/emulator/index']) {
+    for (const entry of [
+      'src/index',
+      'operators/index',
+      'src/testing/index',
+      'src/emulator/index',
+      'src/webhooks/index',
+    ]) {
       expect(used.some((file) => file.endsWith(`/dist/esm/${entry}.d.ts`))).toBe(true);
       expect(used.some((file) => file.endsWith(`/dist/cjs/${entry}.d.ts`))).toBe(true);
     }
@@ -248,7 +268,13 @@ describe('a TypeScript consumer of the package (strict)', () => {
 
   it('moduleResolution "node10" (no exports support): the subpaths through typesVersions', async () => {
     const used = await results.node10;
-    for (const entry of ['src/index', 'operators/index', 'src/testing/index', 'src/emulator/index']) {
+    for (const entry of [
+      'src/index',
+      'operators/index',
+      'src/testing/index',
+      'src/emulator/index',
+      'src/webhooks/index',
+    ]) {
       expect(used.some((file) => file.endsWith(`/dist/cjs/${entry}.d.ts`))).toBe(true);
     }
   }, 120_000);
