@@ -34,9 +34,10 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void
 
 /** A receiver mounted at `/hooks/<token>` of a loopback server. */
 async function mounted(options: { holdMs?: number; scheduler?: VirtualTimeScheduler; maxBodyBytes?: number } = {}) {
-  let receiver: WebhookReceiver | undefined;
-  const origin = await serve((req, res) => receiver!.handle(req, res));
-  receiver = createWebhookReceiver({ publicUrl: `${origin}/hooks`, token: TOKEN, ...options });
+  const mount: { receiver?: WebhookReceiver } = {};
+  const origin = await serve((req, res) => mount.receiver!.handle(req, res));
+  const receiver = createWebhookReceiver({ publicUrl: `${origin}/hooks`, token: TOKEN, ...options });
+  mount.receiver = receiver;
   return { receiver, origin };
 }
 
