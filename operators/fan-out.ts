@@ -6,12 +6,11 @@ import {
   mergeMap,
   of,
   switchMap,
-  throwError,
   type Observable,
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import { InvalidInputError } from '../src/errors.js';
+import { wholeNumberOption } from '../src/internal/option-checks.js';
 import type { RouteName } from '../src/transport/transport.js';
 import { createRequestBudget, type RequestBudget } from './request-budget.js';
 
@@ -97,6 +96,7 @@ export type FanOutResult<T, R> =
  * @param config concurrency, budget, route, scheduler.
  * @returns an operator from items to tagged results.
  * @see {@link createRequestBudget} to share one budget between pipelines.
+ * @throws {ConfigError} when created, for a concurrency that is not a whole number ≥ 1 or Infinity.
  * @category operators
  * @since 0.1.0
  */
@@ -104,10 +104,7 @@ export function fanOut<T, R>(
   project: (item: T, index: number) => Observable<R>,
   config: FanOutConfig<T> = {},
 ): OperatorFunction<T, FanOutResult<T, R>> {
-  const concurrency = config.concurrency ?? 100;
-  if (!(concurrency === Infinity || (Number.isInteger(concurrency) && concurrency >= 1))) {
-    return () => throwError(() => new InvalidInputError('fanOut: concurrency must be a whole number ≥ 1'));
-  }
+  const concurrency = wholeNumberOption('fanOut', 'concurrency', config.concurrency ?? 100, 1, true);
   const route = config.route === undefined ? 'run' : config.route;
   return (source) =>
     defer(() => {

@@ -9,7 +9,6 @@ import {
   type Observable,
   switchMap,
   take,
-  throwError,
   throwIfEmpty,
   timer,
   type OperatorFunction,
@@ -19,6 +18,7 @@ import type { JobState } from '../src/codecs/job-state.js';
 import { isTerminal, type JobStatus } from '../src/codecs/job-status.js';
 import { InvalidInputError, TimeoutError } from '../src/errors.js';
 import { withDeadline } from '../src/internal/deadline.js';
+import { delayOption, numberOption } from '../src/internal/option-checks.js';
 import { sameState } from '../src/internal/same-state.js';
 
 /** A job known by id and, optionally, its latest status (e.g. the answer of `run`). @category operators */
@@ -39,12 +39,6 @@ export interface PollUntilTerminalConfig {
   readonly timeout?: number;
   /** Clock of the gaps and the deadline. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
-}
-
-function positive(name: string, value: number, allowInfinity = false): void {
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0 || (!allowInfinity && !Number.isFinite(value))) {
-    throw new InvalidInputError(`pollUntilTerminal: ${name} must be a positive number`);
-  }
 }
 
 /**
@@ -96,6 +90,7 @@ function positive(name: string, value: number, allowInfinity = false): void {
  * @param config interval, backoff, deadline, scheduler.
  * @returns an operator from jobs to their successive states.
  * @see {@link takeUntilTerminal} when your source already pushes states.
+ * @throws {ConfigError} when created, for an interval, maxInterval or timeout a timer cannot hold, or a backoff below 1.
  * @category operators
  * @since 0.1.0
  */
@@ -103,21 +98,12 @@ export function pollUntilTerminal<S extends JobState<unknown> = JobState>(
   fetchState: (id: string) => Observable<S>,
   config: PollUntilTerminalConfig = {},
 ): OperatorFunction<JobRef, S> {
-  const interval = config.interval ?? 1000;
-  const factor = config.backoff ?? 1;
-  const maxInterval = config.maxInterval ?? 30_000;
-  const timeout = config.timeout ?? Infinity;
+  const owner = 'pollUntilTerminal';
+  const interval = delayOption(owner, 'interval', config.interval ?? 1000);
+  const factor = numberOption(owner, 'backoff', config.backoff ?? 1, 1);
+  const maxInterval = delayOption(owner, 'maxInterval', config.maxInterval ?? 30_000);
+  const timeout = delayOption(owner, 'timeout', config.timeout ?? Infinity, { allowInfinity: true });
   const scheduler = config.scheduler ?? asyncScheduler;
-  try {
-    positive('interval', interval);
-    positive('maxInterval', maxInterval);
-    positive('timeout', timeout, true);
-    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
-      throw new InvalidInputError('pollUntilTerminal: backoff must be a number ≥ 1');
-    }
-  } catch (error) {
-    return () => throwError(() => error);
-  }
 
   const follow = (job: JobRef): Observable<S> =>
     defer(() => {

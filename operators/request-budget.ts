@@ -1,5 +1,6 @@
 import { asyncScheduler, Observable, switchMap, type SchedulerLike, type Subscription } from 'rxjs';
 import { ConfigError } from '../src/errors.js';
+import { delayOption, wholeNumberOption } from '../src/internal/option-checks.js';
 import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../src/runpod-limits.js';
 import type { RouteName, Transport } from '../src/transport/transport.js';
 
@@ -119,36 +120,23 @@ interface Bucket {
  * @since 0.1.0
  */
 export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBudget {
-  const window = config.window ?? RUNPOD_RATE_WINDOW;
+  const owner = 'createRequestBudget';
+  const window = delayOption(owner, 'window', config.window ?? RUNPOD_RATE_WINDOW);
   const scheduler = config.scheduler ?? asyncScheduler;
-  if (typeof window !== 'number' || !Number.isFinite(window) || window <= 0) {
-    throw new ConfigError('request budget: window must be a positive number of ms');
-  }
-  const margin = config.margin ?? Math.round(window * 0.02);
-  if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
-    throw new ConfigError('request budget: margin must be a number of ms ≥ 0');
-  }
+  const margin = delayOption(owner, 'margin', config.margin ?? Math.round(window * 0.02), { allowZero: true });
   /** How long a spent token stays spent. */
   const hold = window + margin;
   const limits: Record<string, number> = { ...RUNPOD_RATE_LIMITS };
   for (const [name, limit] of Object.entries(config.limits ?? {})) {
-    if (!(name in RUNPOD_RATE_LIMITS)) throw new ConfigError(`request budget: unknown bucket "${name}"`);
+    if (!(name in RUNPOD_RATE_LIMITS)) throw new ConfigError(`${owner}: unknown bucket "${name}"`);
     if (limit === undefined) continue;
-    if (
-      typeof limit !== 'number' ||
-      Number.isNaN(limit) ||
-      limit < 1 ||
-      (Number.isFinite(limit) && !Number.isInteger(limit))
-    ) {
-      throw new ConfigError(`request budget: the limit of "${name}" must be a whole number ≥ 1 or Infinity`);
-    }
-    limits[name] = limit;
+    limits[name] = wholeNumberOption(owner, `limits.${name}`, limit, 1, true);
   }
 
   const buckets = new Map<BudgetBucket, Bucket>();
   const bucketFor = (route: RouteName): Bucket => {
     const name = routeGroupOf(route);
-    if (name === undefined) throw new ConfigError(`request budget: unknown route "${String(route)}"`);
+    if (name === undefined) throw new ConfigError(`${owner}: unknown route "${String(route)}"`);
     let bucket = buckets.get(name);
     if (bucket === undefined) {
       bucket = { limit: limits[name], grants: [], head: 0, queue: [], queueHead: 0, waiting: 0, pumping: false };

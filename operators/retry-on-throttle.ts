@@ -1,5 +1,6 @@
-import { asyncScheduler, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import { InvalidInputError, isThrottledError } from '../src/errors.js';
+import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { isThrottledError } from '../src/errors.js';
+import { delayOption, wholeNumberOption } from '../src/internal/option-checks.js';
 import { RETRY_DEFAULTS, retryWithBackoff } from '../src/internal/retry-with-backoff.js';
 
 /**
@@ -71,20 +72,20 @@ export interface RetryOnThrottleConfig {
  * @param config counts, delays, jitter source, what else to retry, scheduler.
  * @returns an operator that mirrors the source, resubscribing after throttling.
  * @see {@link fanOut} to avoid the 429s in the first place.
+ * @throws {ConfigError} when created, for a count that is not a whole number ≥ 0, or a delay a timer cannot hold.
  * @category operators
  * @since 0.1.0
  */
 export function retryOnThrottle<T>(config: RetryOnThrottleConfig = {}): MonoTypeOperatorFunction<T> {
   const retryOn = config.retryOn;
-  const count = config.count ?? RETRY_DEFAULTS.count;
-  if (!Number.isInteger(count) || count < 0) {
-    return () => throwError(() => new InvalidInputError('retryOnThrottle: count must be a whole number ≥ 0'));
-  }
+  const owner = 'retryOnThrottle';
+  const delay = (name: 'baseDelay' | 'maxDelay' | 'maxRetryAfter') =>
+    delayOption(owner, name, config[name] ?? RETRY_DEFAULTS[name], { allowZero: true });
   return retryWithBackoff<T>({
-    count,
-    baseDelay: config.baseDelay ?? RETRY_DEFAULTS.baseDelay,
-    maxDelay: config.maxDelay ?? RETRY_DEFAULTS.maxDelay,
-    maxRetryAfter: config.maxRetryAfter ?? RETRY_DEFAULTS.maxRetryAfter,
+    count: wholeNumberOption(owner, 'count', config.count ?? RETRY_DEFAULTS.count, 0),
+    baseDelay: delay('baseDelay'),
+    maxDelay: delay('maxDelay'),
+    maxRetryAfter: delay('maxRetryAfter'),
     random: config.random ?? RETRY_DEFAULTS.random,
     resetOnSuccess: config.resetOnSuccess ?? false,
     scheduler: config.scheduler ?? asyncScheduler,

@@ -1,6 +1,6 @@
-import { catchError, map, mergeMap, of, range, reduce, type Observable } from 'rxjs';
+import { catchError, EMPTY, map, mergeMap, of, range, reduce, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { HttpError, isThrottledError, type RouteName } from 'runpod-rx';
+import { ConfigError, HttpError, isThrottledError, type RouteName } from 'runpod-rx';
 import { createRequestBudget, fanOut, type FanOutResult } from 'runpod-rx/operators';
 import { completedJob, createFakeEndpoint, endlessJob } from 'runpod-rx/testing';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -271,4 +271,13 @@ describe('fanOut', () => {
       expect(fake.requests).toHaveLength(60);
     });
   });
+
+  it.each([0, -1, 1.5, NaN])(
+    'refuses a concurrency of %p when the operator is created, with ConfigError',
+    (concurrency) => {
+      expect(() => fanOut(() => EMPTY, { concurrency })).toThrow(
+        new ConfigError('fanOut: concurrency must be a whole number ≥ 1 or Infinity'),
+      );
+    },
+  );
 });

@@ -147,7 +147,7 @@ describe('createRequestBudget', () => {
   it('refuses a bad window, limit or bucket name with ConfigError', () => {
     expect(() => createRequestBudget({ window: 0 })).toThrow(ConfigError);
     expect(() => createRequestBudget({ limits: { run: 0 } })).toThrow(
-      new ConfigError('request budget: the limit of "run" must be a whole number ≥ 1 or Infinity'),
+      new ConfigError('createRequestBudget: limits.run must be a whole number ≥ 1 or Infinity'),
     );
     expect(() => createRequestBudget({ limits: { runz: 5 } as never })).toThrow('unknown bucket "runz"');
     rx.run(({ cold, expectObservable, expectSubscriptions }) => {

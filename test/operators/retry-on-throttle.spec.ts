@@ -1,6 +1,6 @@
 import { defer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { HttpError, InvalidInputError, isNetworkError, NetworkError, ThrottledError } from 'runpod-rx';
+import { ConfigError, HttpError, isNetworkError, NetworkError, ThrottledError } from 'runpod-rx';
 import { retryOnThrottle } from 'runpod-rx/operators';
 import { createFakeEndpoint, json, throttled as throttledResponse } from 'runpod-rx/testing';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -260,15 +260,15 @@ describe('retryOnThrottle', () => {
     ]);
   });
 
-  it('an invalid count errors on subscribe with InvalidInputError, without subscribing the source', () => {
-    rx.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-a|');
-      expectObservable(source.pipe(retryOnThrottle({ count: -1 }))).toBe(
-        '#',
-        undefined,
-        new InvalidInputError('retryOnThrottle: count must be a whole number ≥ 0'),
-      );
-      expectSubscriptions(source.subscriptions).toBe([]);
-    });
+  it.each([
+    [{ count: -1 }, 'retryOnThrottle: count must be a whole number ≥ 0'],
+    [{ count: 1.5 }, 'retryOnThrottle: count must be a whole number ≥ 0'],
+    [{ baseDelay: -1 }, 'retryOnThrottle: baseDelay must be a non-negative number of ms, at most 2147483647'],
+    [
+      { maxRetryAfter: Infinity },
+      'retryOnThrottle: maxRetryAfter must be a non-negative number of ms, at most 2147483647',
+    ],
+  ])('invalid config %j is refused when the operator is created, with ConfigError', (config, message) => {
+    expect(() => retryOnThrottle(config)).toThrow(new ConfigError(message));
   });
 });
