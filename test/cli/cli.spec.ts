@@ -34,7 +34,7 @@ describe('runpod-rx CLI', () => {
     expect(code).toBe(0);
     expect(c.stdout()).toBe('a\nb\nc\n');
     expect(c.stderr()).toMatch(
-      /^no RUNPOD_API_KEY set: using an embedded emulator at http:\/\/127\.0\.0\.1:\d+\/v2 \(endpoint "local"\)\n/,
+      /^no API key, endpoint id or base URL configured: using an embedded emulator at http:\/\/127\.0\.0\.1:\d+\/v2 \(endpoint "local"\), which stops when this command ends\n/,
     );
     expect(c.stderr()).toContain('COMPLETED');
   });
@@ -171,11 +171,14 @@ describe('runpod-rx CLI', () => {
 
   it.each([
     [['bogus'], "runpod-rx: unknown command 'bogus'"],
-    [['run'], 'runpod-rx run: --input is required'],
+    [['run'], "runpod-rx run: required option '--input <json>' not specified"],
     [['run', '--input', '{nope'], 'runpod-rx run: --input is not valid JSON'],
-    [['run', '--input', '{}', '--timeout', '0'], 'runpod-rx run: --timeout takes a positive number of milliseconds'],
-    [['status'], 'runpod-rx status: expected 1 argument(s), got 0'],
-    [['health', '--frobnicate'], "runpod-rx health: Unknown option '--frobnicate'"],
+    [
+      ['run', '--input', '{}', '--timeout', '0'],
+      "runpod-rx run: --timeout takes a whole number of milliseconds ≥ 1, not '0'",
+    ],
+    [['status'], "runpod-rx status: missing required argument 'id'"],
+    [['health', '--frobnicate'], "runpod-rx health: unknown option '--frobnicate'"],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const c = capture();
     expect(await main(argv, c.io)).toBe(2);
