@@ -10,11 +10,11 @@ import { EXIT, UsageError, type CliContext, type CliIo } from './io.js';
 export type { CliIo } from './io.js';
 export { EXIT } from './io.js';
 
-const DESCRIPTION = `A command line for RunPod Serverless endpoints, built on runpod-rx.
-Reads RUNPOD_API_KEY (or RP_API_KEY), RUNPOD_ENDPOINT_ID (or RP_ENDPOINT_ID) and
-RUNPOD_ENDPOINT_BASE_URL. With none of them (and no --endpoint-id or --base-url) it
-starts an embedded emulator for the command and says so; an endpoint id or base URL
-without a key is a usage error.`;
+const DESCRIPTION =
+  'A command line for RunPod Serverless endpoints, built on runpod-rx. Reads RUNPOD_API_KEY (or ' +
+  'RP_API_KEY), RUNPOD_ENDPOINT_ID (or RP_ENDPOINT_ID) and RUNPOD_ENDPOINT_BASE_URL. With none of them ' +
+  '(and no --endpoint-id or --base-url) a command starts an embedded emulator of its own and says so; ' +
+  'an endpoint id or base URL without a key is a usage error.';
 
 /** The `runpod-rx` program, its commands recording their exit code in `context`. */
 function program(context: CliContext, onCommand: (name: string) => void): Command {

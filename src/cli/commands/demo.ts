@@ -13,10 +13,10 @@ import { duration, show } from '../format.js';
 import { EXIT, type CliIo } from '../io.js';
 
 /** What `runpod-rx demo --help` says. */
-export const DEMO_HELP = `Runs every operation of the endpoint API against an emulator started in this
-process, and prints what happens: runSync, run then status polling, submit,
-stream, cancel, a deadline, an execution policy, failure and retry, health and
-purge-queue. Takes about 10 seconds; needs no API key and no network.`;
+export const DEMO_HELP =
+  'Runs every operation of the endpoint API against an emulator started in this process, and prints ' +
+  'what happens: runSync, run then status polling, submit, stream, cancel, a deadline, an execution ' +
+  'policy, failure and retry, health and purge-queue. Takes about 10 seconds; needs no API key and no network.';
 
 const DEMO_KEY = 'demo-key';
 

@@ -25,8 +25,8 @@ export function defineEmulator(program: Command, { io, exit }: CliContext): void
     .command('emulator')
     .summary('serve a local RunPod-compatible API')
     .description(
-      'Serves a local RunPod-compatible API on 127.0.0.1 until interrupted (Ctrl-C). Point any client\n' +
-        'at the printed URL (e.g. RUNPOD_ENDPOINT_BASE_URL) with the printed key (RUNPOD_API_KEY);\n' +
+      'Serves a local RunPod-compatible API on 127.0.0.1 until interrupted (Ctrl-C). Point any client ' +
+        'at the printed URL (e.g. RUNPOD_ENDPOINT_BASE_URL) with the printed key (RUNPOD_API_KEY); ' +
         'any endpoint id works.',
     )
     .option('--port <n>', 'TCP port; 0 picks a free one', port, 8787)

@@ -51,7 +51,7 @@ export function defineOneShots(program: Command, { io, exit }: CliContext): void
       .command(name)
       .summary(oneShot.summary)
       .description(
-        `${oneShot.summary[0].toUpperCase()}${oneShot.summary.slice(1)}.\nThe answer is printed as JSON on stdout.`,
+        `${oneShot.summary[0].toUpperCase()}${oneShot.summary.slice(1)}. The answer is printed as JSON on stdout.`,
       );
     if (oneShot.takesId) command.argument('<id>', 'the job id');
     addConnectionOptions(command).action(async (...args: unknown[]) => {

@@ -134,8 +134,8 @@ export function defineRun(program: Command, { io, exit }: CliContext): void {
     .command('run')
     .summary('queue a job and follow it to the end (--stream, --async, --timeout, policy)')
     .description(
-      'Queues a job and follows it to the end, with a live status line on stderr (every state,\n' +
-        'progress updates, elapsed time). The output (or, with --stream, each chunk as it arrives)\n' +
+      'Queues a job and follows it to the end, with a live status line on stderr (every state, ' +
+        'progress updates, elapsed time). The output (or, with --stream, each chunk as it arrives) ' +
         'goes to stdout.',
     )
     .requiredOption(
