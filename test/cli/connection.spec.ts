@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
 import { main } from '../../src/cli/main';
 import { capture } from './capture';
@@ -107,5 +109,24 @@ describe('runpod-rx: where requests go', () => {
       expect(c.stderr()).toBe('');
       expect(JSON.parse(c.stdout())).toMatchObject({ workers: { idle: expect.any(Number) } });
     });
+  });
+});
+
+describe('runpod-rx: no error line shows the key', () => {
+  it('blanks the configured key out of an error body that echoes it', async () => {
+    const server = createServer((request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: `rejected: ${request.headers.authorization}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const c = capture({ RUNPOD_API_KEY: KEY, RUNPOD_ENDPOINT_ID: 'ep' });
+      expect(await main(['health', '--base-url', `http://127.0.0.1:${port}/v2`], c.io)).toBe(3);
+      expect(c.stderr()).toMatch(/^runpod-rx health: HttpError: HTTP 400: rejected: Bearer .*\n$/);
+      expect(c.stderr()).not.toContain(KEY);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
