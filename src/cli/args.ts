@@ -1,17 +1,18 @@
-import { CommanderError } from 'commander';
+/**
+ * Value parsers for commander's `argParser`, and commander's errors as clean usage messages. Each
+ * parser throws a {@link UsageError} whose message names the flag and what it takes, so the user
+ * never sees a parser's own wording.
+ * @packageDocumentation
+ */
+import type { CommanderError } from 'commander';
 import { UsageError } from './io.js';
 
-/**
- * Value parsers for commander's `argParser`. Each throws a {@link UsageError} whose message names
- * the flag and what it takes, so the user never sees the parser's own wording.
- */
-
-/** A whole number of milliseconds ≥ `min` (a deadline, a policy time). */
-export function milliseconds(flag: string, min = 1): (value: string) => number {
+/** A whole number of milliseconds ≥ 1 (a deadline, a policy time). */
+export function milliseconds(flag: string): (value: string) => number {
   return (value) => {
     const ms = Number(value);
-    if (value.trim() === '' || !Number.isInteger(ms) || ms < min) {
-      throw new UsageError(`${flag} takes a whole number of milliseconds ≥ ${min}, not '${value}'`);
+    if (value.trim() === '' || !Number.isInteger(ms) || ms < 1) {
+      throw new UsageError(`${flag} takes a whole number of milliseconds ≥ 1, not '${value}'`);
     }
     return ms;
   };
