@@ -1,61 +1,66 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+/**
+ * Value parsers for commander's `argParser`, and commander's errors as clean usage messages. Each
+ * parser throws a {@link UsageError} whose message names the flag and what it takes, so the user
+ * never sees a parser's own wording.
+ * @packageDocumentation
+ */
+import type { CommanderError } from 'commander';
 import { UsageError } from './io.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Parsed<O extends Options> = ReturnType<
-  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
->;
+/** A whole number of milliseconds ≥ 1 (a deadline, a policy time). */
+export function milliseconds(flag: string): (value: string) => number {
+  return (value) => {
+    const ms = Number(value);
+    if (value.trim() === '' || !Number.isInteger(ms) || ms < 1) {
+      throw new UsageError(`${flag} takes a whole number of milliseconds ≥ 1, not '${value}'`);
+    }
+    return ms;
+  };
+}
 
-/** The `-h, --help` flag every command takes. */
-export const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+/** A whole number from `min` to `max`. */
+export function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+      throw new UsageError(`${flag} takes a whole number ${range}, not '${value}'`);
+    }
+    return n;
+  };
+}
+
+/** A TCP port: 0 (any free port) to 65535. */
+export const port = wholeNumber('--port', 0, 65_535);
+
+/** An absolute `http:` or `https:` URL. */
+export function httpUrl(flag: string): (value: string) => string {
+  return (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`${flag} takes an absolute http(s) URL, not '${value}'`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UsageError(`${flag} takes an http: or https: URL, not ${url.protocol}`);
+    }
+    return value;
+  };
+}
+
+/** For a repeatable flag: every value given, in order. */
+export function collect(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
+}
 
 /**
- * Parses a command's arguments with node:util parseArgs (strict), turning its errors into
- * UsageErrors and checking the number of positionals (unless --help was given).
+ * A commander parse error as one clean line: without commander's `error: ` prefix, with its
+ * "Did you mean" suggestion on the same line.
  */
-export function parseCommand<O extends Options>(
-  args: readonly string[],
-  options: O,
-  positionals: number,
-): Parsed<O> & { help: boolean } {
-  let parsed: Parsed<O>;
-  try {
-    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const help = (parsed.values as { help?: boolean }).help === true;
-  if (!help && parsed.positionals.length !== positionals) {
-    throw new UsageError(
-      positionals === 0
-        ? `unexpected argument: ${parsed.positionals[0]}`
-        : `expected ${positionals} argument(s), got ${parsed.positionals.length}`,
-    );
-  }
-  return { ...parsed, help };
-}
-
-/** Reads a positive number of milliseconds from an option value. */
-export function milliseconds(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Number(value);
-  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--${name} takes a positive number of milliseconds`);
-  return ms;
-}
-
-/** Reads a positive whole number from an option value. */
-export function wholeNumber(name: string, value: string | undefined, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} takes a whole number ≥ ${min}`);
-  return n;
-}
-
-/** Parses a JSON option value. */
-export function jsonValue(name: string, value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new UsageError(`--${name} is not valid JSON`);
-  }
+export function usageMessage(error: CommanderError): string {
+  return error.message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ');
 }

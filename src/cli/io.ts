@@ -2,6 +2,12 @@
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+  /**
+   * What `--input -` reads (the process's stdin when run as a command). Optional so that an
+   * in-process caller that never reads it need not provide one; `--input -` without it is a usage
+   * error.
+   */
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
   /** Whether stderr is a terminal: then the status line is redrawn in place. */
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -23,4 +29,11 @@ export const EXIT = {
 /** Thrown for a bad command line; printed with the command's help hint. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** What every command gets: the I/O, and where its action reports the exit code. */
+export interface CliContext {
+  readonly io: CliIo;
+  /** Records the exit code of the command that ran. */
+  exit(code: number): void;
 }

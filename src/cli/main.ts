@@ -1,69 +1,89 @@
-import { isConfigError, isRunpodError } from '../index.js';
+import { Command, CommanderError } from 'commander';
+import { isConfigError, isInvalidInputError, isRunpodError } from '../index.js';
+import { usageMessage } from './args.js';
 import { demoCommand, DEMO_HELP } from './commands/demo.js';
-import { emulatorCommand, EMULATOR_HELP } from './commands/emulator.js';
-import { ONE_SHOT_COMMANDS, oneShotCommand, oneShotHelp } from './commands/one-shot.js';
-import { runCommand, RUN_HELP } from './commands/run.js';
-import { EXIT, UsageError, type CliIo } from './io.js';
+import { defineEmulator } from './commands/emulator.js';
+import { defineOneShots } from './commands/one-shot.js';
+import { defineRun } from './commands/run.js';
+import { EXIT, UsageError, type CliContext, type CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
 export { EXIT } from './io.js';
 
-const COMMANDS: Readonly<
-  Record<string, { summary: string; help: string; run: (args: readonly string[], io: CliIo) => Promise<number> }>
-> = {
-  run: { summary: 'queue a job and follow it (--stream, --async, --timeout)', help: RUN_HELP, run: runCommand },
-  ...Object.fromEntries(
-    Object.entries(ONE_SHOT_COMMANDS).map(([name, command]) => [
-      name,
-      {
-        summary: command.summary,
-        help: oneShotHelp(command),
-        run: (args: readonly string[], io: CliIo) => oneShotCommand(command, args, io),
-      },
-    ]),
-  ),
-  emulator: { summary: 'serve a local RunPod-compatible API', help: EMULATOR_HELP, run: emulatorCommand },
-  demo: { summary: 'run every operation against an embedded emulator', help: DEMO_HELP, run: demoCommand },
-};
+const DESCRIPTION =
+  'A command line for RunPod Serverless endpoints, built on runpod-rx. Reads RUNPOD_API_KEY (or ' +
+  'RP_API_KEY), RUNPOD_ENDPOINT_ID (or RP_ENDPOINT_ID) and RUNPOD_ENDPOINT_BASE_URL. With none of them ' +
+  '(and no --endpoint-id or --base-url) a command starts an embedded emulator of its own and says so; ' +
+  'an endpoint id or base URL without a key is a usage error.';
 
-const MAIN_HELP = `Usage: runpod-rx <command> [options]
+/** The `runpod-rx` program, its commands recording their exit code in `context`. */
+function program(context: CliContext, onCommand: (name: string) => void): Command {
+  const { io } = context;
+  const root = new Command('runpod-rx')
+    .description(DESCRIPTION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // Parse errors are printed by main, in one clean line.
+      outputError: () => undefined,
+    })
+    .hook('preSubcommand', (_, command) => onCommand(command.name()));
+  defineRun(root, context);
+  defineOneShots(root, context);
+  defineEmulator(root, context);
+  root
+    .command('demo')
+    .summary('run every operation against an embedded emulator')
+    .description(DEMO_HELP)
+    .action(async () => context.exit(await demoCommand(io)));
+  return root;
+}
 
-A command line for RunPod Serverless endpoints, built on runpod-rx.
-Reads RUNPOD_API_KEY (or RP_API_KEY), RUNPOD_ENDPOINT_ID (or RP_ENDPOINT_ID) and
-RUNPOD_ENDPOINT_BASE_URL. With no API key it starts an embedded emulator and says so.
+/** `text` with the configured API keys replaced: a last guard, since no CLI line may show one. */
+function redactKeys(text: string, env: CliIo['env']): string {
+  return [env.RUNPOD_API_KEY, env.RP_API_KEY].reduce<string>(
+    (redacted, key) => (key !== undefined && key.trim().length >= 4 ? redacted.split(key).join('[key]') : redacted),
+    text,
+  );
+}
 
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`)
-  .join('\n')}
-
-Run 'runpod-rx <command> --help' for a command's options.`;
+/** Prints an error the way the CLI reports it and returns the exit code. */
+function report(error: unknown, prefix: string, io: CliIo): number {
+  if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok; // --help, help
+  const usage =
+    error instanceof CommanderError
+      ? usageMessage(error)
+      : error instanceof UsageError || isConfigError(error) || isInvalidInputError(error)
+        ? error.message
+        : undefined;
+  if (usage !== undefined) {
+    io.stderr.write(`${prefix}: ${redactKeys(usage, io.env)}\nRun '${prefix} --help' for usage.\n`);
+    return EXIT.usage;
+  }
+  const label = isRunpodError(error) ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`${prefix}: ${label}: ${redactKeys(message, io.env)}\n`);
+  return EXIT.error;
+}
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code. Never
  * throws: errors are printed on stderr.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(`${MAIN_HELP}\n`);
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    io.stderr.write(`runpod-rx: unknown command '${name}'\n\n${MAIN_HELP}\n`);
+  let code: number = EXIT.ok;
+  let prefix = 'runpod-rx';
+  const cli = program({ io, exit: (exitCode) => (code = exitCode) }, (name) => (prefix = `runpod-rx ${name}`));
+  if (argv.length === 0) {
+    io.stderr.write(cli.helpInformation());
     return EXIT.usage;
   }
   try {
-    return await command.run(args, io);
+    await cli.parseAsync([...argv], { from: 'user' });
+    return code;
   } catch (error) {
-    if (error instanceof UsageError || isConfigError(error)) {
-      io.stderr.write(`runpod-rx ${name}: ${(error as Error).message}\nRun 'runpod-rx ${name} --help' for usage.\n`);
-      return EXIT.usage;
-    }
-    const label = isRunpodError(error) ? error.name : 'Error';
-    io.stderr.write(`runpod-rx ${name}: ${label}: ${(error as Error)?.message ?? String(error)}\n`);
-    return EXIT.error;
+    return report(error, prefix, io);
   }
 }
 
@@ -77,6 +97,8 @@ export function runAsProcess(): void {
   main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
+    // Opened only when `--input -` reads it, so that an unread stdin never holds the process.
+    stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
     isTTY: process.stderr.isTTY === true,
     env: process.env,
     interrupted,

@@ -1,31 +1,6 @@
-import { main, type CliIo } from '../../src/cli/main';
+import { main } from '../../src/cli/main';
+import { capture } from './capture';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
-
-interface Captured {
-  readonly io: CliIo;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  interrupt(): void;
-}
-
-function capture(env: Record<string, string | undefined> = {}, isTTY = false): Captured {
-  let out = '';
-  let err = '';
-  let interrupt = () => undefined as void;
-  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
-  return {
-    io: {
-      stdout: { write: (t: string) => (out += t) },
-      stderr: { write: (t: string) => (err += t) },
-      isTTY,
-      env,
-      interrupted,
-    },
-    stdout: () => out,
-    stderr: () => err,
-    interrupt: () => interrupt(),
-  };
-}
 
 describe('runpod-rx CLI', () => {
   it('run --stream prints each chunk as it arrives, against an embedded emulator it announces', async () => {
@@ -34,7 +9,7 @@ describe('runpod-rx CLI', () => {
     expect(code).toBe(0);
     expect(c.stdout()).toBe('a\nb\nc\n');
     expect(c.stderr()).toMatch(
-      /^no RUNPOD_API_KEY set: using an embedded emulator at http:\/\/127\.0\.0\.1:\d+\/v2 \(endpoint "local"\)\n/,
+      /^no API key, endpoint id or base URL configured: using an embedded emulator at http:\/\/127\.0\.0\.1:\d+\/v2 \(endpoint "local"\), which stops when this command ends\n/,
     );
     expect(c.stderr()).toContain('COMPLETED');
   });
@@ -52,7 +27,7 @@ describe('runpod-rx CLI', () => {
   });
 
   it('run redraws one status line in place on a terminal', async () => {
-    const c = capture({}, true);
+    const c = capture({}, { isTTY: true });
     expect(await main(['run', '--input', '{"mock_delay":0.3}'], c.io)).toBe(0);
     expect(c.stderr()).toContain('\r\x1b[2KIN_QUEUE  ');
     expect(c.stderr()).toContain('\r\x1b[2KCOMPLETED  ');
@@ -67,7 +42,7 @@ describe('runpod-rx CLI', () => {
   it('run --async only queues the job', async () => {
     const c = capture();
     expect(await main(['run', '--async', '--input', '{}'], c.io)).toBe(0);
-    expect(JSON.parse(c.stdout())).toEqual({ id: expect.stringMatching(/-u1$/), status: 'IN_QUEUE' });
+    expect(JSON.parse(c.stdout())).toEqual({ id: expect.any(String), status: 'IN_QUEUE' });
   });
 
   it('run --timeout cancels the job and exits non-zero', async () => {
@@ -171,11 +146,14 @@ describe('runpod-rx CLI', () => {
 
   it.each([
     [['bogus'], "runpod-rx: unknown command 'bogus'"],
-    [['run'], 'runpod-rx run: --input is required'],
+    [['run'], "runpod-rx run: required option '--input <json>' not specified"],
     [['run', '--input', '{nope'], 'runpod-rx run: --input is not valid JSON'],
-    [['run', '--input', '{}', '--timeout', '0'], 'runpod-rx run: --timeout takes a positive number of milliseconds'],
-    [['status'], 'runpod-rx status: expected 1 argument(s), got 0'],
-    [['health', '--frobnicate'], "runpod-rx health: Unknown option '--frobnicate'"],
+    [
+      ['run', '--input', '{}', '--timeout', '0'],
+      "runpod-rx run: --timeout takes a whole number of milliseconds ≥ 1, not '0'",
+    ],
+    [['status'], "runpod-rx status: missing required argument 'id'"],
+    [['health', '--frobnicate'], "runpod-rx health: unknown option '--frobnicate'"],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const c = capture();
     expect(await main(argv, c.io)).toBe(2);

@@ -9,19 +9,14 @@ import {
   type JobState,
 } from '../../index.js';
 import { startEmulator } from '../../emulator/index.js';
-import { HELP, parseCommand } from '../args.js';
 import { duration, show } from '../format.js';
 import { EXIT, type CliIo } from '../io.js';
 
-export const DEMO_HELP = `Usage: runpod-rx demo
-
-Runs every operation of the endpoint API against an emulator started in this
-process, and prints what happens: runSync, run then status polling, submit,
-stream, cancel, a deadline, an execution policy, failure and retry, health and
-purge-queue. Takes about 10 seconds; needs no API key and no network.
-
-Options:
-  -h, --help  show this help`;
+/** What `runpod-rx demo --help` says. */
+export const DEMO_HELP =
+  'Runs every operation of the endpoint API against an emulator started in this process, and prints ' +
+  'what happens: runSync, run then status polling, submit, stream, cancel, a deadline, an execution ' +
+  'policy, failure and retry, health and purge-queue. Takes about 10 seconds; needs no API key and no network.';
 
 const DEMO_KEY = 'demo-key';
 
@@ -168,13 +163,8 @@ const STEPS: readonly Step[] = [
   },
 ];
 
-/** `runpod-rx demo`: every operation against an in-process emulator. */
-export async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { help } = parseCommand(args, { ...HELP }, 0);
-  if (help) {
-    io.stdout.write(`${DEMO_HELP}\n`);
-    return EXIT.ok;
-  }
+/** `runpod-rx demo`: every operation against an in-process emulator; resolves to the exit code. */
+export async function demoCommand(io: CliIo): Promise<number> {
   const emulator = await startEmulator({ apiKey: DEMO_KEY });
   let requests = 0;
   const config: EndpointConfig = {

@@ -1,36 +1,61 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
 import { startEmulator } from '../../emulator/index.js';
-import { HELP, parseCommand, wholeNumber } from '../args.js';
-import { EXIT, type CliIo } from '../io.js';
+import { collect, port, wholeNumber } from '../args.js';
+import { EXIT, type CliContext } from '../io.js';
+import { randomApiKey } from '../random-key.js';
 
-export const EMULATOR_HELP = `Usage: runpod-rx emulator [--port N] [--api-key K] [--workers N]
+/** The flags of `runpod-rx emulator`, as commander parses them. */
+interface EmulatorCommandOptions {
+  readonly port: number;
+  readonly apiKey?: string;
+  readonly anyKey?: true;
+  readonly workers?: number;
+  readonly cors?: readonly string[];
+  readonly returnAggregateStream?: true;
+}
 
-Serves a local RunPod-compatible API on 127.0.0.1 until interrupted (Ctrl-C).
-Point any client at the printed URL, e.g. RUNPOD_ENDPOINT_BASE_URL.
-
-Options:
-  --port N       TCP port; 0 picks a free one (default 8787)
-  --api-key K    key clients must send (default: any non-empty key)
-  --workers N    workers per endpoint (default 2)
-  -h, --help     show this help`;
-
-/** `runpod-rx emulator`. */
-export async function emulatorCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, help } = parseCommand(
-    args,
-    { ...HELP, port: { type: 'string' }, 'api-key': { type: 'string' }, workers: { type: 'string' } },
-    0,
-  );
-  if (help) {
-    io.stdout.write(`${EMULATOR_HELP}\n`);
-    return EXIT.ok;
-  }
-  const emulator = await startEmulator({
-    port: wholeNumber('port', values.port, 0) ?? 8787,
-    workers: wholeNumber('workers', values.workers),
-    ...(values['api-key'] !== undefined && { apiKey: values['api-key'] }),
-  });
-  io.stdout.write(`listening on ${emulator.baseUrl}\n`);
-  await io.interrupted;
-  await emulator.close();
-  return EXIT.ok;
+/**
+ * Registers `runpod-rx emulator`. Without `--api-key` it makes a random key and prints it under
+ * the listening line (the one line of the CLI that shows a key: the emulator's own, so that the
+ * developer can use it); `--any-key` accepts any key instead.
+ */
+export function defineEmulator(program: Command, { io, exit }: CliContext): void {
+  const command = program
+    .command('emulator')
+    .summary('serve a local RunPod-compatible API')
+    .description(
+      'Serves a local RunPod-compatible API on 127.0.0.1 until interrupted (Ctrl-C). Point any client ' +
+        'at the printed URL (e.g. RUNPOD_ENDPOINT_BASE_URL) with the printed key (RUNPOD_API_KEY); ' +
+        'any endpoint id works.',
+    )
+    .option('--port <n>', 'TCP port; 0 picks a free one', port, 8787)
+    .addOption(
+      new Option('--api-key <key>', 'key clients must send (default: a random key, printed)').conflicts('anyKey'),
+    )
+    .option('--any-key', 'accept any non-empty key (anyone who can reach the port can use it)')
+    .option('--workers <n>', 'workers per endpoint (default 2)', wholeNumber('--workers', 1))
+    .option('--cors <origin>', 'also allow this browser origin (repeatable; * allows any)', collect)
+    .option(
+      '--return-aggregate-stream',
+      "keep a streaming job's chunks as its output (RunPod's return_aggregate_stream)",
+    )
+    .action(async () => {
+      const options = command.opts<EmulatorCommandOptions>();
+      const generatedKey = options.apiKey === undefined && !options.anyKey ? randomApiKey() : undefined;
+      const apiKey = options.apiKey ?? generatedKey;
+      const emulator = await startEmulator({
+        port: options.port,
+        ...(apiKey !== undefined && { apiKey }),
+        ...(options.workers !== undefined && { workers: options.workers }),
+        ...(options.cors !== undefined && { corsOrigins: options.cors }),
+        ...(options.returnAggregateStream && { returnAggregateStream: true }),
+      });
+      io.stdout.write(`listening on ${emulator.baseUrl}\n`);
+      if (generatedKey !== undefined) io.stdout.write(`api key: ${generatedKey}\n`);
+      if (options.anyKey) io.stdout.write('api key: any (--any-key)\n');
+      await io.interrupted;
+      await emulator.close();
+      exit(EXIT.ok);
+    });
 }
