@@ -24,8 +24,14 @@ describe('redact', () => {
     expect(redact(text, undefined)).toBe(text);
   });
 
-  it('a secret shorter than 8 characters is redacted whole only', () => {
+  it('a secret shorter than 8 characters is redacted whole, where it stands alone', () => {
     expect(redact('a=short; b=sho', 'short')).toBe(`a=${REDACTED}; b=sho`);
+    expect(redact('Bearer k\u200b is not a legal HTTP header value', 'k')).toBe(
+      `Bearer ${REDACTED}\u200b is not a legal HTTP header value`,
+    );
+    expect(redact('socket hang up; shortcut', 'k')).toBe('socket hang up; shortcut');
+    expect(redact('shortcut', 'short')).toBe('shortcut');
+    expect(shows('k', 'k')).toBe(true);
   });
 
   it('shows tells whether a piece is there', () => {
