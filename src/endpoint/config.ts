@@ -4,8 +4,10 @@ import { ConfigError } from '../errors.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
+import { keySafe } from '../transport/key-safe-errors.js';
 import type { Transport } from '../transport/transport.js';
 import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
+import { checkApiKey } from './api-key.js';
 import type { RunpodEvent } from './events.js';
 
 /** The production API root. */
@@ -68,7 +70,10 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   readonly allowInsecure?: boolean;
   /** The fetch the default transport calls. @default cross-fetch */
   readonly fetch?: FetchLike;
-  /** Replaces the HTTP layer entirely (e.g. the fake of `runpod-rx/testing`); `fetch` is then unused. */
+  /**
+   * Replaces the HTTP layer entirely (e.g. the fake of `runpod-rx/testing`); `fetch` is then unused.
+   * An error of it that shows the key becomes a `NetworkError` with the key redacted.
+   */
   readonly transport?: Transport;
   /** Clock of every timer, deadline and backoff. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
@@ -201,9 +206,14 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new ConfigError('no API key: pass apiKey or set RUNPOD_API_KEY (or RP_API_KEY)');
   }
-  if (/[\s\u0000-\u001f\u007f]/.test(apiKey)) {
-    throw new ConfigError('the API key contains white space or control characters');
-  }
+  checkApiKey(
+    apiKey,
+    config.apiKey !== undefined
+      ? 'passed as apiKey'
+      : firstSet(env.RUNPOD_API_KEY)
+        ? 'from RUNPOD_API_KEY'
+        : 'from RP_API_KEY',
+  );
 
   const endpointId = config.endpointId ?? firstSet(env.RUNPOD_ENDPOINT_ID, env.RP_ENDPOINT_ID);
   if (typeof endpointId !== 'string' || endpointId.trim() === '') {
@@ -226,7 +236,7 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     endpointId,
     baseUrl,
     authorization: `Bearer ${apiKey}`,
-    transport: config.transport ?? createFetchTransport({ fetch: config.fetch, scheduler }),
+    transport: config.transport ? keySafe(config.transport) : createFetchTransport({ fetch: config.fetch, scheduler }),
     scheduler,
     requestTimeout: positive('requestTimeout', config.requestTimeout, 30_000),
     retry,

@@ -32,7 +32,9 @@ export interface RetryWithBackoffConfig extends BackoffConfig {
 /**
  * The delay before retry number `retryNumber` (from 1) after `error`: the server's `Retry-After`
  * when a {@link ThrottledError} carries one, capped at `maxRetryAfter`; full-jitter exponential
- * backoff otherwise.
+ * backoff otherwise. A hint that comes to 0 (`Retry-After: 0`, a date already past, or a
+ * `maxRetryAfter` of 0) still gets full jitter on the base delay, a draw in
+ * `[0, min(baseDelay, maxDelay))`: a throttled herd told "now" must not come back all at once.
  */
 export function retryDelay(
   error: unknown,
@@ -40,9 +42,9 @@ export function retryDelay(
   config: BackoffConfig & { readonly maxRetryAfter: number },
 ): number {
   const hinted = isThrottledError(error) ? error.retryAfterMs : undefined;
-  return hinted !== undefined && Number.isFinite(hinted) && hinted >= 0
-    ? Math.min(hinted, config.maxRetryAfter)
-    : fullJitterDelay(retryNumber - 1, config);
+  if (hinted === undefined || !(hinted >= 0)) return fullJitterDelay(retryNumber - 1, config);
+  const capped = Math.min(hinted, config.maxRetryAfter);
+  return capped > 0 ? capped : fullJitterDelay(0, config);
 }
 
 /**

@@ -1,14 +1,10 @@
 import crossFetch from 'cross-fetch';
 import { asyncScheduler, from, Observable, throwError, timeout, type SchedulerLike } from 'rxjs';
-import {
-  DecodeError,
-  isRunpodError,
-  NetworkError,
-  TimeoutError,
-  type RequestInfo,
-  type RunpodError,
-} from '../errors.js';
-import type { HttpRequest, HttpResponse, Transport } from './transport.js';
+import { DecodeError, TimeoutError, type RequestInfo } from '../errors.js';
+import { redact } from '../internal/redact.js';
+import { USER_AGENT } from '../internal/version.js';
+import { headerOf, secretOfRequest, toNetworkError } from './key-safe-errors.js';
+import type { HttpResponse, Transport } from './transport.js';
 
 /** The slice of the WHATWG `fetch` signature runpod-rx uses, so any compliant fetch fits. @category transport */
 export type FetchLike = (
@@ -63,20 +59,13 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Error answers are only ever shown truncated: no need to hold more of them than this. */
 const ERROR_BODY_BYTES = 64 * 1024;
 
-const REFUSED = /ECONNREFUSED|connection refused/i;
-
-function toNetworkError(error: unknown, request: HttpRequest): RunpodError {
-  if (isRunpodError(error)) return error;
-  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as {
-    code?: unknown;
-    message?: unknown;
-  };
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const text = [code, message, cause?.code, cause?.message].filter((part) => typeof part === 'string').join(' ');
-  return new NetworkError(`network error: ${text || 'request failed'}`, REFUSED.test(text), {
-    method: request.method,
-    path: request.path,
-  });
+/**
+ * Whether to send `User-Agent: runpod-rx/VERSION`: in Node (and Deno, Bun), yes; in a browser,
+ * which forbids scripts to set it, never (a page with `document`, Electron's and jsdom's included).
+ */
+function mayNameItself(): boolean {
+  const scope = globalThis as { process?: { versions?: { node?: unknown } }; document?: unknown };
+  return typeof scope.process?.versions?.node === 'string' && scope.document === undefined;
 }
 
 /** Pulls chunks from a WHATWG ReadableStream or an async iterable (Node readable). */
@@ -190,6 +179,11 @@ async function readText(
  * the job to another server. A 3xx answer is handed up as it is (an `HttpError`); where the
  * platform hides it (a browser's opaque redirect, status 0) it is a `NetworkError`.
  *
+ * The key never shows: a failed fetch becomes a `NetworkError` whose message has the request's
+ * key (and any piece of it) redacted, and the foreign error is not kept; an error answer's body
+ * is redacted the same way. In Node the request names its sender, `User-Agent: runpod-rx/VERSION`
+ * (unless the request already has one); in a browser, which forbids it, no `User-Agent` is set.
+ *
  * @example
  * const endpoint = createEndpoint({ transport: createFetchTransport({ fetch: globalThis.fetch }) });
  * @category transport
@@ -200,6 +194,7 @@ export function createFetchTransport(config: FetchTransportConfig = {}): Transpo
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!(maxBodyBytes > 0)) throw new RangeError('maxBodyBytes must be a positive number of bytes');
   const scheduler = config.scheduler ?? asyncScheduler;
+  const userAgent = mayNameItself() ? USER_AGENT : undefined;
 
   return (request) =>
     new Observable<HttpResponse>((subscriber) => {
@@ -238,8 +233,10 @@ export function createFetchTransport(config: FetchTransportConfig = {}): Transpo
             }),
           )
           .subscribe({
-            next: (body) => {
+            next: (text) => {
               settled = true;
+              // A server may echo the key in an error answer; the body ends up in an HttpError.
+              const body = status >= 200 && status < 300 ? text : redact(text, secretOfRequest(request));
               subscriber.next({ status, headers, body });
               subscriber.complete();
             },
@@ -252,7 +249,10 @@ export function createFetchTransport(config: FetchTransportConfig = {}): Transpo
         pending = Promise.resolve(
           fetchImpl(request.url, {
             method: request.method,
-            headers: { ...request.headers },
+            headers:
+              userAgent === undefined || headerOf(request.headers, 'user-agent') !== undefined
+                ? { ...request.headers }
+                : { ...request.headers, 'user-agent': userAgent },
             ...(request.body !== undefined && { body: request.body }),
             signal: controller.signal,
             // node-fetch keeps the Authorization header on a redirect to the same host name on

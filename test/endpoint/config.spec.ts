@@ -37,7 +37,7 @@ describe('createEndpoint configuration', () => {
     [
       'a key with a newline',
       { apiKey: 'abc\ndef', endpointId: 'ep' },
-      'the API key contains white space or control characters',
+      'the API key (passed as apiKey) has a line break at position 3 (counting from 0); a key holds only visible ASCII characters: copy the key again or remove that character',
     ],
     [
       'no endpoint id',
