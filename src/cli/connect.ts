@@ -22,7 +22,13 @@ export interface Connection {
 
 /** Where a command's requests go: a configured endpoint, or an emulator of its own. */
 export type Target =
-  | { readonly kind: 'configured'; readonly apiKey: string; readonly endpointId: string; readonly baseUrl?: string }
+  | {
+      readonly kind: 'configured';
+      /** The environment variable the key came from, and the key. */
+      readonly apiKey: readonly [variable: string, key: string];
+      readonly endpointId: string;
+      readonly baseUrl?: string;
+    }
   | { readonly kind: 'embedded' };
 
 /** The endpoint id used against the embedded emulator. */
@@ -62,7 +68,7 @@ export function resolveTarget(io: CliIo, options: ConnectionOptions): Target {
       `no endpoint id: ${key[0]} is set; pass --endpoint-id or set RUNPOD_ENDPOINT_ID (or RP_ENDPOINT_ID)`,
     );
   }
-  return { kind: 'configured', apiKey: key[1], endpointId: endpointId[1], ...(baseUrl && { baseUrl: baseUrl[1] }) };
+  return { kind: 'configured', apiKey: key, endpointId: endpointId[1], ...(baseUrl && { baseUrl: baseUrl[1] }) };
 }
 
 /**
@@ -73,7 +79,13 @@ export async function connect(io: CliIo, options: ConnectionOptions): Promise<Co
   const target = resolveTarget(io, options);
   if (target.kind === 'configured') {
     const { apiKey, endpointId, baseUrl } = target;
-    const endpoint = createEndpoint({ env: {}, apiKey, endpointId, ...(baseUrl !== undefined && { baseUrl }) });
+    // The key goes in as the variable it came from, so that a ConfigError names that variable.
+    const [variable, key] = apiKey;
+    const endpoint = createEndpoint({
+      env: { [variable]: key },
+      endpointId,
+      ...(baseUrl !== undefined && { baseUrl }),
+    });
     return { endpoint, close: async () => undefined };
   }
   const apiKey = randomApiKey();
