@@ -138,11 +138,18 @@ export interface EmulatorOptions {
   maxHeaderMs?: number;
   /** `server.requestTimeout` in ms (whole request must arrive in time); default 30,000. */
   requestTimeoutMs?: number;
+  /**
+   * Most bytes of job inputs and outputs (their JSON size) held at once; default 256 MiB. Past
+   * it the oldest finished jobs are forgotten early (404 thereafter); a `/run` or `/runsync`
+   * whose input does not fit beside the live jobs' inputs is refused with 429 (queue full).
+   */
+  maxRetainedBytes?: number;
   /** Allow webhooks to non-loopback URLs; default false. */
   allowRemoteWebhooks?: boolean;
   /**
    * Origins allowed by CORS, e.g. `https://app.example`; `'*'` allows any. Loopback origins
-   * (`http://localhost:*`, `http://127.0.0.1:*`) are always allowed.
+   * (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`, and their https forms) are
+   * always allowed. A request or preflight naming any other origin is refused with 403.
    */
   corsOrigins?: readonly string[];
   /**
@@ -198,6 +205,12 @@ export interface EmulatorStats {
   jobsPurged: number;
   /** Jobs deleted by ttl or retention expiry. */
   jobsExpired: number;
+  /** Finished jobs forgotten before their retention ended, to stay under `maxRetainedBytes`. */
+  jobsEvicted: number;
+  /** `/run` and `/runsync` refused with 429 because their input would pass `maxRetainedBytes`. */
+  queueFull: number;
+  /** Bytes of job inputs and outputs held now (JSON size), at most `maxRetainedBytes`. */
+  retainedBytes: number;
   /** Worker crashes (each replaced by a new worker). */
   workerCrashes: number;
   /**
