@@ -55,16 +55,6 @@ export class Engine {
     this.lastSweep = deps.clock.now();
   }
 
-  /** Bytes of inputs and outputs held now. */
-  get retainedBytes(): number {
-    return this.retained.bytes;
-  }
-
-  /** Number of endpoints known now (idle ones are forgotten). */
-  get endpointCount(): number {
-    return this.endpoints.size;
-  }
-
   /**
    * The runtime of `endpointId`, created on first use. Each use counts as activity; endpoints
    * idle for {@link ENDPOINT_IDLE_MS} with no live job are forgotten (their `/health`
@@ -86,6 +76,7 @@ export class Engine {
         (job, worker) => this.start(job, worker),
       );
       this.endpoints.set(endpointId, ep);
+      this.deps.stats.data.endpoints = this.endpoints.size;
     }
     ep.lastUsedAt = now;
     return ep;
@@ -96,6 +87,7 @@ export class Engine {
     for (const [id, ep] of this.endpoints) {
       if (ep.liveJobs === 0 && now - ep.lastUsedAt >= ENDPOINT_IDLE_MS) this.endpoints.delete(id);
     }
+    this.deps.stats.data.endpoints = this.endpoints.size;
   }
 
   /**

@@ -19,6 +19,7 @@ export class StatsCollector {
     jobsEvicted: 0,
     queueFull: 0,
     retainedBytes: 0,
+    endpoints: 0,
     workerCrashes: 0,
     webhooks: { attempts: 0, delivered: 0, failed: 0, refused: 0, retrying: 0 },
     longPollsOpen: 0,

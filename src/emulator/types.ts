@@ -211,6 +211,8 @@ export interface EmulatorStats {
   queueFull: number;
   /** Bytes of job inputs and outputs held now (JSON size), at most `maxRetainedBytes`. */
   retainedBytes: number;
+  /** Endpoints known now (an endpoint idle for 10 min with no live job is forgotten). */
+  endpoints: number;
   /** Worker crashes (each replaced by a new worker). */
   workerCrashes: number;
   /**
