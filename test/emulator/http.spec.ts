@@ -204,7 +204,7 @@ describe('emulator: HTTP surface', () => {
     const emu = await pool.start({ maxHeaderMs: 300, requestTimeoutMs: 600, rateLimits: false });
     // Slowloris: headers never finish; the server hangs up by itself.
     const slow = rawSocket(emu);
-    slow.socket.write('GET /v2/ep/health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    slow.socket.write(`GET /v2/ep/health HTTP/1.1\r\nHost: 127.0.0.1:${emu.port}\r\nX-Slow: `);
     const drip = setInterval(() => slow.socket.write('a'), 50);
     await slow.closed;
     clearInterval(drip);
@@ -229,7 +229,7 @@ describe('emulator: HTTP surface', () => {
       Array.from({ length: 20 }, () => {
         const s = rawSocket(emu);
         s.socket.write(
-          'POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: k\r\nContent-Length: 1000\r\n\r\n{"input":',
+          `POST /v2/ep/run HTTP/1.1\r\nHost: 127.0.0.1:${emu.port}\r\nAuthorization: k\r\nContent-Length: 1000\r\n\r\n{"input":`,
         );
         s.socket.destroy();
         return s.closed;
