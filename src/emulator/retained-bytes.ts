@@ -42,7 +42,7 @@ export class RetainedBytes {
 
   /** Counts `delta` bytes more (negative: fewer). */
   add(delta: number): void {
-    this.held = Math.max(0, this.held + delta);
+    this.held += delta;
   }
 
   /** Records that `job` reached a terminal state (it becomes the newest finished job). */

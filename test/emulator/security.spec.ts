@@ -207,8 +207,13 @@ describe('emulator: retained bytes are capped', () => {
     expect(emu.stats().retainedBytes).toBeLessThanOrEqual(10_000);
     expect((await api(emu, 'GET', `/ep/status/${ids[0]}`)).status).toBe(404);
     for (const id of ids.slice(1)) expect((await api(emu, 'GET', `/ep/status/${id}`)).json.status).toBe('FAILED');
-    // A FAILED job keeps its input: /retry still runs it.
+    // A FAILED job keeps its input: /retry still runs it (and it fails again, as its input says).
     expect((await api(emu, 'POST', `/ep/retry/${ids[1]}`)).status).toBe(200);
+    await waitFor(() => emu.job(ids[1])?.status === 'FAILED' && emu.job(ids[1])?.attempts === 2);
+    // Once their results expire (`?ttl=0`), nothing is held.
+    for (const id of ids.slice(1)) await api(emu, 'POST', `/ep/status/${id}?ttl=0`);
+    await waitFor(() => emu.jobs().length === 0);
+    expect(emu.stats().retainedBytes).toBe(0);
   });
 
   it('a COMPLETED job keeps only its output; a large output pushes older jobs out', async () => {
@@ -262,6 +267,7 @@ describe('emulator: idle endpoints expire', () => {
     expect((await api(emu, 'GET', '/ep-0/health')).json.jobs.completed).toBe(1);
     await clock.advanceAsync(1000); // results expire
     expect(emu.jobs()).toHaveLength(0);
+    expect(emu.stats().retainedBytes).toBe(0);
     await clock.advanceAsync(ENDPOINT_IDLE_MS);
     // The next use anywhere looks for idle endpoints.
     expect((await api(emu, 'GET', '/ep-0/health')).json.jobs.completed).toBe(0);

@@ -31,8 +31,9 @@ export function sendError(ctx: RouteContext, code: number, message: string): voi
 }
 
 /**
- * Error text of a `/run` or `/runsync` whose input would pass the emulator's retained-bytes cap
- * (answered 429, as RunPod answers when an endpoint's queue is full).
+ * Error text of a `/run` or `/runsync` whose input would pass the emulator's retained-bytes cap.
+ * GUESS: RunPod answers a full queue with 429 (its old rule counted jobs); the body and the
+ * absence of `Retry-After` are the emulator's choice.
  */
 export const QUEUE_FULL_MESSAGE = 'queue full: the inputs of queued and running jobs would pass maxRetainedBytes';
 
