@@ -97,10 +97,12 @@ export class Engine {
    */
   submit(endpointId: string, request: ParsedJobRequest, sync: boolean): JobRecord | undefined {
     const inputJson = Buffer.from(JSON.stringify(request.input) ?? 'null', 'utf8');
-    if (!this.makeRoom(inputJson.length)) {
+    // Refused before anything is forgotten: finished jobs are only given up for a job that fits.
+    if (!this.retained.fitsBesideLiveJobs(inputJson.length)) {
       this.deps.stats.data.queueFull += 1;
       return undefined;
     }
+    this.makeRoom(inputJson.length);
     this.retained.add(inputJson.length);
     this.publishRetained();
     const now = this.deps.clock.now();
@@ -134,14 +136,13 @@ export class Engine {
     return job;
   }
 
-  /** Forgets the oldest finished jobs until `more` bytes fit under the cap; false if they cannot. */
-  private makeRoom(more: number): boolean {
+  /** Forgets the oldest finished jobs until `more` bytes fit under the cap (or none is left). */
+  private makeRoom(more: number): void {
     while (!this.retained.fits(more)) {
       const oldest = this.retained.oldestFinished();
-      if (!oldest) return false;
+      if (!oldest) return;
       this.expire(oldest, 'evicted');
     }
-    return true;
   }
 
   /** Forgets the oldest finished jobs while the cap is passed (after a large output). */
@@ -375,7 +376,7 @@ export class Engine {
     // Only FAILED and TIMED_OUT jobs can be retried: the others need their input no more.
     if (status === 'COMPLETED' || status === 'CANCELLED') this.dropInput(job);
     this.setOutputBytes(job, jsonBytes(job.output));
-    this.retained.finishedJob(job);
+    this.retained.finishedJob(job, job.outputBytes + (job.inputJson?.length ?? 0));
     this.publishRetained();
     const base = job.sync ? this.deps.retention.runsyncMs : this.deps.retention.runMs;
     this.scheduleRetention(job, job.completedAt + Math.min(base, job.retentionOverrideMs ?? base));

@@ -20,7 +20,9 @@ export function jsonBytes(value: unknown): number {
  */
 export class RetainedBytes {
   private held = 0;
-  private readonly finished = new Set<JobRecord>();
+  /** Finished jobs in the order they finished, with the bytes each holds. */
+  private readonly finished = new Map<JobRecord, number>();
+  private heldByFinished = 0;
 
   /** @param cap most bytes held at once. */
   constructor(readonly cap: number) {}
@@ -35,6 +37,11 @@ export class RetainedBytes {
     return this.held + more <= this.cap;
   }
 
+  /** Whether `more` bytes would fit once every finished job is forgotten. */
+  fitsBesideLiveJobs(more: number): boolean {
+    return this.held - this.heldByFinished + more <= this.cap;
+  }
+
   /** Whether the cap is passed. */
   get over(): boolean {
     return this.held > this.cap;
@@ -45,20 +52,28 @@ export class RetainedBytes {
     this.held += delta;
   }
 
-  /** Records that `job` reached a terminal state (it becomes the newest finished job). */
-  finishedJob(job: JobRecord): void {
-    this.finished.delete(job);
-    this.finished.add(job);
+  /**
+   * Records that `job` reached a terminal state holding `bytes` (already counted with
+   * {@link RetainedBytes.add}); it becomes the newest finished job. Its bytes must not change
+   * until it is forgotten.
+   */
+  finishedJob(job: JobRecord, bytes: number): void {
+    this.forget(job);
+    this.finished.set(job, bytes);
+    this.heldByFinished += bytes;
   }
 
   /** Forgets `job` as a finished job (retried or deleted). */
   forget(job: JobRecord): void {
+    const bytes = this.finished.get(job);
+    if (bytes === undefined) return;
     this.finished.delete(job);
+    this.heldByFinished -= bytes;
   }
 
   /** The finished job that finished first, if any. */
   oldestFinished(): JobRecord | undefined {
-    const next = this.finished.values().next();
+    const next = this.finished.keys().next();
     return next.done ? undefined : next.value;
   }
 }

@@ -237,6 +237,9 @@ describe('emulator: retained bytes are capped', () => {
 
   it('answers 429 JSON when the inputs of live jobs would pass the cap (queue full)', async () => {
     const emu = await pool.start({ maxRetainedBytes: 10_000, workers: 1 });
+    // A finished job that holds a few bytes: refusing a job must not forget it for nothing.
+    const failed = await api(emu, 'POST', '/ep/runsync', { body: { input: { mock_error: true } } });
+    expect(failed.json.status).toBe('FAILED');
     const slow = { mock_delay: 3600, pad: 'q'.repeat(2400) };
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) codes.push((await api(emu, 'POST', '/ep/run', { body: { input: slow } })).status);
@@ -244,7 +247,8 @@ describe('emulator: retained bytes are capped', () => {
     const full = await api(emu, 'POST', '/other/run', { body: { input: slow } });
     expect(full.status).toBe(429);
     expect(full.json).toEqual({ error: expect.stringMatching(/queue full/) });
-    expect(emu.stats()).toMatchObject({ queueFull: 3, jobsCreated: 4, jobsEvicted: 0 });
+    expect(emu.stats()).toMatchObject({ queueFull: 3, jobsCreated: 5, jobsEvicted: 0 });
+    expect((await api(emu, 'GET', `/ep/status/${failed.json.id as string}`)).json.status).toBe('FAILED');
     // Cancelling a queued job frees its input: a new job fits again.
     const queued = emu.jobs('ep').find((j) => j.status === 'IN_QUEUE');
     expect((await api(emu, 'POST', `/ep/cancel/${queued?.id ?? ''}`)).status).toBe(200);
