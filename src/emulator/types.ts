@@ -112,7 +112,11 @@ export interface EmulatorRetention {
 export interface EmulatorOptions {
   /** TCP port; default 0 (any free port). */
   port?: number;
-  /** Bind address; default `127.0.0.1`. A non-loopback address is used only when given. */
+  /**
+   * Bind address; default `127.0.0.1`. A non-loopback address is used only when given. Requests
+   * must name the bound address or a loopback one in `Host` (DNS-rebinding protection); a
+   * wildcard bind (`0.0.0.0`, `::`) accepts any `Host`.
+   */
   host?: string;
   /** When set, requests must carry this key; when unset any non-empty key passes. */
   apiKey?: string;
