@@ -33,6 +33,10 @@ export class EndpointRuntime {
   readonly workers: WorkerSlot[];
   /** Cumulative counters. */
   readonly counters: EndpointCounters = { completed: 0, failed: 0, retried: 0 };
+  /** Jobs of this endpoint not yet deleted (queued, running or finished). */
+  liveJobs = 0;
+  /** Clock time of the latest use (request or job event). */
+  lastUsedAt = 0;
 
   /**
    * @param id endpoint id.

@@ -6,6 +6,7 @@ import type { ParsedJobRequest } from './job-request.js';
 import { executeHandler } from './job-runner.js';
 import { errorText } from './json-value.js';
 import { JobStore } from './job-store.js';
+import { jsonBytes, RetainedBytes } from './retained-bytes.js';
 import type { StatsCollector } from './stats.js';
 import type { TimerSet } from './timers.js';
 import type { EmulatorEndpointOptions, EmulatorHandler, EmulatorJobSnapshot, EmulatorJobStatus } from './types.js';
@@ -22,7 +23,17 @@ export interface EngineDeps {
   defaultHandler: EmulatorHandler;
   endpoints: Record<string, EmulatorEndpointOptions>;
   retention: { runMs: number; runsyncMs: number };
+  /** Cap of the bytes of inputs and outputs held (see {@link RetainedBytes}). */
+  maxRetainedBytes: number;
 }
+
+/** An endpoint with no live job and no request for this long is forgotten (10 min). */
+export const ENDPOINT_IDLE_MS = 10 * 60_000;
+/** How often (clock time, checked on use) idle endpoints are looked for. */
+const ENDPOINT_SWEEP_MS = 60_000;
+
+/** Why a job is deleted. */
+type DeleteReason = 'expired' | 'evicted';
 
 const abortError = (message: string): DOMException => new DOMException(message, 'AbortError');
 
@@ -34,13 +45,24 @@ export class Engine {
   /** Live jobs. */
   readonly store = new JobStore();
   private readonly endpoints = new Map<string, EndpointRuntime>();
+  private readonly retained: RetainedBytes;
+  private lastSweep: number;
   private closed = false;
 
   /** @param deps collaborators and settings. */
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.retained = new RetainedBytes(deps.maxRetainedBytes);
+    this.lastSweep = deps.clock.now();
+  }
 
-  /** The runtime of `endpointId`, created on first use. */
+  /**
+   * The runtime of `endpointId`, created on first use. Each use counts as activity; endpoints
+   * idle for {@link ENDPOINT_IDLE_MS} with no live job are forgotten (their `/health`
+   * counters start again from 0), so endpoint ids never seen again cost nothing.
+   */
   endpoint(endpointId: string): EndpointRuntime {
+    const now = this.deps.clock.now();
+    if (now - this.lastSweep >= ENDPOINT_SWEEP_MS) this.forgetIdleEndpoints(now);
     let ep = this.endpoints.get(endpointId);
     if (!ep) {
       const own = Object.prototype.hasOwnProperty.call(this.deps.endpoints, endpointId)
@@ -54,18 +76,42 @@ export class Engine {
         (job, worker) => this.start(job, worker),
       );
       this.endpoints.set(endpointId, ep);
+      this.deps.stats.data.endpoints = this.endpoints.size;
     }
+    ep.lastUsedAt = now;
     return ep;
   }
 
-  /** Creates a job and queues it. */
-  submit(endpointId: string, request: ParsedJobRequest, sync: boolean): JobRecord {
+  private forgetIdleEndpoints(now: number): void {
+    this.lastSweep = now;
+    for (const [id, ep] of this.endpoints) {
+      if (ep.liveJobs === 0 && now - ep.lastUsedAt >= ENDPOINT_IDLE_MS) this.endpoints.delete(id);
+    }
+    this.deps.stats.data.endpoints = this.endpoints.size;
+  }
+
+  /**
+   * Creates a job and queues it. Its input counts against the retained-bytes cap: the oldest
+   * finished jobs are forgotten to make room; when the inputs of live jobs alone would pass the
+   * cap, no job is created and `undefined` is returned (the route answers 429, queue full).
+   */
+  submit(endpointId: string, request: ParsedJobRequest, sync: boolean): JobRecord | undefined {
+    const inputJson = Buffer.from(JSON.stringify(request.input) ?? 'null', 'utf8');
+    // Refused before anything is forgotten: finished jobs are only given up for a job that fits.
+    if (!this.retained.fitsBesideLiveJobs(inputJson.length)) {
+      this.deps.stats.data.queueFull += 1;
+      return undefined;
+    }
+    this.makeRoom(inputJson.length);
+    this.retained.add(inputJson.length);
+    this.publishRetained();
     const now = this.deps.clock.now();
     const job: JobRecord = {
       id: sync ? syncJobId(this.deps.ids) : asyncJobId(this.deps.ids),
       endpointId,
       sync,
-      input: request.input,
+      inputJson,
+      outputBytes: 0,
       executionTimeoutMs: request.executionTimeoutMs,
       ttlMs: request.ttlMs,
       status: 'IN_QUEUE',
@@ -84,8 +130,43 @@ export class Engine {
     this.deps.stats.data.jobsCreated += 1;
     // policy.ttl: total lifetime from submission; the job is deleted in any state.
     job.timers.ttl = this.deps.timers.set(() => this.expire(job), job.ttlMs);
-    this.endpoint(endpointId).enqueue(job);
+    const ep = this.endpoint(endpointId);
+    ep.liveJobs += 1;
+    ep.enqueue(job);
     return job;
+  }
+
+  /** Forgets the oldest finished jobs until `more` bytes fit under the cap (or none is left). */
+  private makeRoom(more: number): void {
+    while (!this.retained.fits(more)) {
+      const oldest = this.retained.oldestFinished();
+      if (!oldest) return;
+      this.expire(oldest, 'evicted');
+    }
+  }
+
+  /** Forgets the oldest finished jobs while the cap is passed (after a large output). */
+  private trimRetained(): void {
+    while (this.retained.over) {
+      const oldest = this.retained.oldestFinished();
+      if (!oldest) return;
+      this.expire(oldest, 'evicted');
+    }
+  }
+
+  private setOutputBytes(job: JobRecord, bytes: number): void {
+    this.retained.add(bytes - job.outputBytes);
+    job.outputBytes = bytes;
+  }
+
+  private dropInput(job: JobRecord): void {
+    if (!job.inputJson) return;
+    this.retained.add(-job.inputJson.length);
+    job.inputJson = undefined;
+  }
+
+  private publishRetained(): void {
+    this.deps.stats.data.retainedBytes = this.retained.bytes;
   }
 
   /** Status body of a job now. */
@@ -114,6 +195,7 @@ export class Engine {
     job.timers.retention = undefined;
     job.expiresAt = undefined;
     job.crashes = 0;
+    this.retained.forget(job);
     this.requeue(job);
     this.deps.stats.data.jobsRetried += 1;
     this.endpoint(job.endpointId).counters.retried += 1;
@@ -186,6 +268,8 @@ export class Engine {
     job.completedAt = undefined;
     job.workerId = undefined;
     job.output = undefined;
+    this.setOutputBytes(job, 0);
+    this.publishRetained();
     job.error = undefined;
     job.progress = undefined;
     job.streamBuffer = [];
@@ -213,7 +297,8 @@ export class Engine {
     let input: unknown;
     let handler = ep.handler;
     try {
-      input = structuredClone(job.input);
+      if (!job.inputJson) throw new Error('the input is no longer held');
+      input = JSON.parse(job.inputJson.toString('utf8')) as unknown;
     } catch (err) {
       handler = () => {
         throw new Error(`the input could not be handed to the worker: ${errorText(err)}`);
@@ -288,12 +373,19 @@ export class Engine {
       default:
         break;
     }
+    // Only FAILED and TIMED_OUT jobs can be retried: the others need their input no more.
+    if (status === 'COMPLETED' || status === 'CANCELLED') this.dropInput(job);
+    this.setOutputBytes(job, jsonBytes(job.output));
+    this.retained.finishedJob(job, job.outputBytes + (job.inputJson?.length ?? 0));
+    this.publishRetained();
     const base = job.sync ? this.deps.retention.runsyncMs : this.deps.retention.runMs;
     this.scheduleRetention(job, job.completedAt + Math.min(base, job.retentionOverrideMs ?? base));
     if (run && abortMessage) run.controller.abort(abortError(abortMessage));
     // GUESS: webhooks fire for every terminal state, CANCELLED included.
     if (job.webhook !== undefined) this.deps.webhooks.send(job.webhook, statusBody(job, clock.now()));
     this.notify(job);
+    // After the answer above (a held /runsync gets its output): past the cap, forget the oldest.
+    this.trimRetained();
     ep.pump();
   }
 
@@ -330,12 +422,21 @@ export class Engine {
     job.timers.retention = this.deps.timers.set(() => this.expire(job), Math.max(0, deadline - this.deps.clock.now()));
   }
 
-  /** Deletes a job (ttl or retention): `/status` answers 404 afterwards. */
-  private expire(job: JobRecord): void {
+  /**
+   * Deletes a job (ttl or retention expiry, or evicted early to keep retained bytes under the
+   * cap): `/status` answers 404 afterwards.
+   */
+  private expire(job: JobRecord, reason: DeleteReason = 'expired'): void {
     if (job.deleted) return;
     job.deleted = true;
     const ep = this.endpoint(job.endpointId);
+    ep.liveJobs -= 1;
     ep.dequeue(job);
+    this.retained.forget(job);
+    this.dropInput(job);
+    this.setOutputBytes(job, 0);
+    job.output = undefined;
+    this.publishRetained();
     const { timers } = this.deps;
     timers.clear(job.timers.ttl);
     timers.clear(job.timers.retention);
@@ -347,7 +448,8 @@ export class Engine {
       run.controller.abort(abortError('Job expired (policy.ttl)'));
     }
     this.store.remove(job);
-    this.deps.stats.data.jobsExpired += 1;
+    if (reason === 'evicted') this.deps.stats.data.jobsEvicted += 1;
+    else this.deps.stats.data.jobsExpired += 1;
     this.notify(job);
     job.listeners.clear();
     ep.pump();

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CORS_HEADERS } from './cors.js';
 import { errorText, MAX_JSON_DEPTH, nestedDeeperThan } from './json-value.js';
 
-/** Sends a JSON response (exact status, `application/json`, CORS headers). */
+/** Sends a JSON response (exact status, `application/json`; CORS headers already set on `res`). */
 export type JsonSender = (res: ServerResponse, code: number, body: unknown, headers?: Record<string, string>) => void;
 
 /** Creates a {@link JsonSender} that reports each status code to `onResponse`. */
@@ -18,7 +17,6 @@ export function createJsonSender(onResponse: (code: number) => void): JsonSender
       text = JSON.stringify({ error: `internal emulator error: the answer is not JSON (${errorText(err)})` });
     }
     res.writeHead(code, {
-      ...CORS_HEADERS,
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(text)),
       ...headers,

@@ -7,8 +7,10 @@
  */
 import { createKeyCheck } from './auth.js';
 import { realClock } from './clock.js';
+import { CorsPolicy } from './cors.js';
 import { Engine } from './engine.js';
 import { FaultInjector } from './faults.js';
+import { createHostCheck } from './host-check.js';
 import { createJsonSender } from './http-io.js';
 import { snapshotOf } from './job.js';
 import { createIdSource } from './ids.js';
@@ -17,6 +19,7 @@ import { mockWorker } from './mock-worker.js';
 import { createPipeline } from './pipeline.js';
 import { seededStream } from './prng.js';
 import { RateLimiter } from './rate-limiter.js';
+import { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
 import { listen } from './server.js';
 import { StatsCollector } from './stats.js';
 import { TimerSet } from './timers.js';
@@ -28,6 +31,8 @@ export type { EmulatorClock, ManualClock } from './clock.js';
 export { mockWorker, MOCK_DEFAULT_RETURN, MOCK_ERROR_TEXT } from './mock-worker.js';
 export { WorkerCrash, isWorkerCrash } from './worker-crash.js';
 export { DEFAULT_RATE_LIMITS } from './rate-limiter.js';
+export { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
+export { ENDPOINT_IDLE_MS } from './engine.js';
 export type { RateGroup } from './rate-limiter.js';
 export type {
   Emulator,
@@ -93,6 +98,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isFinite(scale) || scale <= 0) throw new RangeError('rateLimitScale must be a positive number');
   const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000);
   const headersTimeoutMs = Math.min(positiveInt('maxHeaderMs', options.maxHeaderMs, 10_000), requestTimeoutMs);
+  const maxRetainedBytes = positiveInt('maxRetainedBytes', options.maxRetainedBytes, DEFAULT_MAX_RETAINED_BYTES);
+  const cors = new CorsPolicy(options.corsOrigins);
 
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const seeded = options.seed !== undefined;
@@ -113,6 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       runMs: nonNegative('retention.runMs', options.retention?.runMs, DEFAULT_RUN_RETENTION_MS),
       runsyncMs: nonNegative('retention.runsyncMs', options.retention?.runsyncMs, DEFAULT_RUNSYNC_RETENTION_MS),
     },
+    maxRetainedBytes,
   });
   const longPolls = new LongPolls(engine.store, timers, stats);
   let closed = false;
@@ -123,6 +131,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     timers,
     send,
     keyCheck: createKeyCheck(options.apiKey),
+    hostCheck: createHostCheck(host),
+    cors,
     rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
     faults: new FaultInjector(options.faults, seededStream(seed, 0)),
     isClosed: () => closed,

@@ -1,4 +1,5 @@
 import { isRecord } from './json-value.js';
+import { normalizeWebhookUrl } from './webhooks.js';
 
 /** Default `policy.executionTimeout` (RunPod: 10 min). */
 export const DEFAULT_EXECUTION_TIMEOUT_MS = 600_000;
@@ -31,7 +32,7 @@ function policyMs(policy: Record<string, unknown>, key: string, fallback: number
 
 /**
  * Validates a job request: a JSON object with `input` (required; GUESS: a missing
- * `input` is a 400), optional string `webhook`, optional `policy` with positive
+ * `input` is a 400), optional `webhook` (an http(s) URL, userinfo removed), optional `policy` with positive
  * `executionTimeout` / `ttl` (ms). `s3Config`, `webhookV2` and `policy.lowPriority`
  * are accepted and ignored.
  */
@@ -41,7 +42,9 @@ export function parseJobRequest(body: unknown): JobRequestResult {
   let webhook: string | undefined;
   if (body.webhook !== undefined && body.webhook !== null) {
     if (typeof body.webhook !== 'string') return { ok: false, message: '"webhook" must be a string URL' };
-    webhook = body.webhook;
+    const normalized = normalizeWebhookUrl(body.webhook);
+    if (!normalized.ok) return { ok: false, message: normalized.message };
+    webhook = normalized.url;
   }
   let executionTimeoutMs = DEFAULT_EXECUTION_TIMEOUT_MS;
   let ttlMs = DEFAULT_TTL_MS;

@@ -22,7 +22,13 @@ export interface JobRecord {
   readonly id: string;
   readonly endpointId: string;
   readonly sync: boolean;
-  readonly input: unknown;
+  /**
+   * The request's `input` as UTF-8 JSON, kept outside the JS heap while the job may still run
+   * (dropped once COMPLETED or CANCELLED: only FAILED and TIMED_OUT jobs can be retried).
+   */
+  inputJson?: Buffer;
+  /** Bytes of output this job holds (JSON size of its terminal `output`). */
+  outputBytes: number;
   readonly webhook?: string;
   /** `policy.executionTimeout` (ms). */
   readonly executionTimeoutMs: number;

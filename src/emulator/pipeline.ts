@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KeyCheck } from './auth.js';
-import { answerPreflight, CORS_HEADERS } from './cors.js';
+import { answerPreflight, type CorsPolicy } from './cors.js';
 import type { Engine } from './engine.js';
 import type { FaultDecision, FaultInjector } from './faults.js';
+import type { HostCheck } from './host-check.js';
 import { readJsonBody, type JsonSender } from './http-io.js';
 import type { LongPolls } from './long-poll.js';
 import { rateGroupOf, type RateLimiter } from './rate-limiter.js';
@@ -20,6 +21,10 @@ export interface PipelineDeps {
   timers: TimerSet;
   send: JsonSender;
   keyCheck: KeyCheck;
+  /** Refuses a `Host` that does not name this server (DNS rebinding). */
+  hostCheck: HostCheck;
+  /** Which browser origins may read the answers. */
+  cors: CorsPolicy;
   rateLimiter?: RateLimiter;
   faults: FaultInjector;
   isClosed(): boolean;
@@ -48,7 +53,6 @@ function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerRe
       return;
     case 'malformed':
       res.writeHead(200, {
-        ...CORS_HEADERS,
         'Content-Type': 'application/json',
         'Content-Length': String(Buffer.byteLength(MALFORMED_BODY)),
       });
@@ -57,7 +61,6 @@ function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerRe
       return;
     case 'truncated': {
       res.writeHead(200, {
-        ...CORS_HEADERS,
         'Content-Type': 'application/json',
         'Content-Length': String(TRUNCATED_DECLARED),
       });
@@ -136,8 +139,8 @@ function beforeEarlyAnswer(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * Builds the request listener: preflight, routing (404/405), auth (401), rate
- * limit (429), faults, body (400/413), then the route handler.
+ * Builds the request listener: Host and Origin checks (403), preflight, routing (404/405),
+ * auth (401), rate limit (429), faults, body (400/413), then the route handler.
  */
 export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { stats } = deps;
@@ -147,6 +150,21 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       beforeEarlyAnswer(req, r);
       deps.send(r, code, body, headers);
     };
+    // Before anything else: a page on another site that re-points its name at this machine (DNS
+    // rebinding) sends its own name as Host; a page whose origin is not allowed gets nothing.
+    if (!deps.hostCheck(req.headers.host, req.socket.localPort)) {
+      stats.request('refused');
+      send(res, 403, {
+        error:
+          'Host header does not name this emulator (DNS rebinding protection): use 127.0.0.1, localhost or [::1] with its port',
+      });
+      return;
+    }
+    if (!deps.cors.apply(req, res)) {
+      stats.request('refused');
+      send(res, 403, { error: 'Origin not allowed by the emulator (add it to corsOrigins)' });
+      return;
+    }
     const method = req.method ?? 'GET';
     let url: URL;
     try {

@@ -44,6 +44,7 @@ export class RateLimiter {
   private readonly windows = new Map<string, Window>();
   private readonly limits: Record<RateGroup, number>;
   private readonly windowMs: number;
+  private lastSweep: number;
 
   /**
    * @param clock time source.
@@ -56,6 +57,7 @@ export class RateLimiter {
     scale = 1,
   ) {
     this.windowMs = overrides.windowMs ?? 10_000;
+    this.lastSweep = clock.now();
     const pick = (group: RateGroup, value: number | undefined): number => {
       const base = value ?? DEFAULT_RATE_LIMITS[group];
       return Number.isFinite(base) ? Math.max(1, Math.floor(base * scale)) : base;
@@ -71,6 +73,19 @@ export class RateLimiter {
     };
   }
 
+  /** Number of windows tracked now (empty windows are forgotten). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  /** Drops the windows whose requests all left the window: endpoint ids seen once cost nothing. */
+  private forgetEmptyWindows(now: number, horizon: number): void {
+    this.lastSweep = now;
+    for (const [key, w] of this.windows) {
+      if (w.times.length === 0 || w.times[w.times.length - 1] <= horizon) this.windows.delete(key);
+    }
+  }
+
   /** The effective limit of a group. */
   limitOf(group: RateGroup): number {
     return this.limits[group];
@@ -80,14 +95,15 @@ export class RateLimiter {
   take(endpointId: string, group: RateGroup): RateDecision {
     const limit = this.limits[group];
     if (!Number.isFinite(limit)) return { allowed: true };
+    const now = this.clock.now();
+    const horizon = now - this.windowMs;
+    if (now - this.lastSweep >= this.windowMs) this.forgetEmptyWindows(now, horizon);
     const key = `${endpointId}\u0000${group}`;
     let w = this.windows.get(key);
     if (!w) {
       w = { times: [], head: 0 };
       this.windows.set(key, w);
     }
-    const now = this.clock.now();
-    const horizon = now - this.windowMs;
     while (w.head < w.times.length && w.times[w.head] <= horizon) w.head++;
     if (w.head > 1024 && w.head * 2 > w.times.length) {
       w.times = w.times.slice(w.head);

@@ -53,7 +53,7 @@ export function listen(
       const body = JSON.stringify({ error: `bad request (${err.code ?? 'client error'})` });
       socket.end(
         `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
-          `Access-Control-Allow-Origin: *\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       settings.onClientError?.(code);
       // Give the answer a moment to flush, then make sure the socket is gone.

@@ -112,7 +112,11 @@ export interface EmulatorRetention {
 export interface EmulatorOptions {
   /** TCP port; default 0 (any free port). */
   port?: number;
-  /** Bind address; default `127.0.0.1`. A non-loopback address is used only when given. */
+  /**
+   * Bind address; default `127.0.0.1`. A non-loopback address is used only when given. Requests
+   * must name the bound address or a loopback one in `Host` (DNS-rebinding protection); a
+   * wildcard bind (`0.0.0.0`, `::`) accepts any `Host`.
+   */
   host?: string;
   /** When set, requests must carry this key; when unset any non-empty key passes. */
   apiKey?: string;
@@ -138,11 +142,18 @@ export interface EmulatorOptions {
   maxHeaderMs?: number;
   /** `server.requestTimeout` in ms (whole request must arrive in time); default 30,000. */
   requestTimeoutMs?: number;
+  /**
+   * Most bytes of job inputs and outputs (their JSON size) held at once; default 256 MiB. Past
+   * it the oldest finished jobs are forgotten early (404 thereafter); a `/run` or `/runsync`
+   * whose input does not fit beside the live jobs' inputs is refused with 429 (queue full).
+   */
+  maxRetainedBytes?: number;
   /** Allow webhooks to non-loopback URLs; default false. */
   allowRemoteWebhooks?: boolean;
   /**
    * Origins allowed by CORS, e.g. `https://app.example`; `'*'` allows any. Loopback origins
-   * (`http://localhost:*`, `http://127.0.0.1:*`) are always allowed.
+   * (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`, and their https forms) are
+   * always allowed. A request or preflight naming any other origin is refused with 403.
    */
   corsOrigins?: readonly string[];
   /**
@@ -198,6 +209,14 @@ export interface EmulatorStats {
   jobsPurged: number;
   /** Jobs deleted by ttl or retention expiry. */
   jobsExpired: number;
+  /** Finished jobs forgotten before their retention ended, to stay under `maxRetainedBytes`. */
+  jobsEvicted: number;
+  /** `/run` and `/runsync` refused with 429 because their input would pass `maxRetainedBytes`. */
+  queueFull: number;
+  /** Bytes of job inputs and outputs held now (JSON size), at most `maxRetainedBytes`. */
+  retainedBytes: number;
+  /** Endpoints known now (an endpoint idle for 10 min with no live job is forgotten). */
+  endpoints: number;
   /** Worker crashes (each replaced by a new worker). */
   workerCrashes: number;
   /**

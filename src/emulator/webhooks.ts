@@ -20,6 +20,30 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
+/** Result of {@link normalizeWebhookUrl}. */
+export type WebhookUrlResult = { ok: true; url: string } | { ok: false; message: string };
+
+/**
+ * Checks a job's `webhook` URL and returns the URL the emulator will call: it must be an
+ * absolute `http:` or `https:` URL; its userinfo (`user:pass@`) is removed, so it never becomes
+ * an `Authorization: Basic` header. GUESS: RunPod's answer to a webhook that is not an http(s)
+ * URL is undocumented; the emulator refuses the `/run` with a 400 rather than dropping it silently.
+ */
+export function normalizeWebhookUrl(raw: string): WebhookUrlResult {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { ok: false, message: '"webhook" must be an absolute http: or https: URL' };
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return { ok: false, message: '"webhook" must use http: or https:' };
+  }
+  parsed.username = '';
+  parsed.password = '';
+  return { ok: true, url: parsed.href };
+}
+
 /**
  * POSTs terminal status bodies to job webhooks: 200 means delivered, anything
  * else (or a network error / timeout) is retried twice more, 10 s apart on the
@@ -40,26 +64,26 @@ export class WebhookSender {
     private readonly allowRemote: boolean,
   ) {}
 
-  /** Whether `url` may receive webhooks. */
-  accepts(url: string): boolean {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return false;
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
-    return this.allowRemote || isLoopbackHost(parsed.hostname);
+  /**
+   * The URL to call for `url` (userinfo removed), or `undefined` when it may not receive
+   * webhooks (not http(s), or not loopback unless remote webhooks are allowed).
+   */
+  target(url: string): URL | undefined {
+    const normalized = normalizeWebhookUrl(url);
+    if (!normalized.ok) return undefined;
+    const parsed = new URL(normalized.url);
+    return this.allowRemote || isLoopbackHost(parsed.hostname) ? parsed : undefined;
   }
 
   /** Starts delivering `body` to `url` (fire and forget). */
   send(url: string, body: unknown): void {
     if (this.closed) return;
-    if (!this.accepts(url)) {
+    const target = this.target(url);
+    if (!target) {
       this.stats.data.webhooks.refused += 1;
       return;
     }
-    this.attempt(new URL(url), JSON.stringify(body), 1);
+    this.attempt(target, JSON.stringify(body), 1);
   }
 
   private attempt(url: URL, payload: string, n: number): void {

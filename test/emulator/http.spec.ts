@@ -133,7 +133,7 @@ describe('emulator: HTTP surface', () => {
     expect((await api(emu, 'GET', '/ep/health')).status).toBe(200);
   });
 
-  it('CORS: preflight answered 204 without auth; responses carry Access-Control-Allow-Origin', async () => {
+  it('CORS: a loopback preflight is answered 204 without auth; answers echo the loopback origin', async () => {
     const emu = await pool.start({ apiKey: 'k' });
     const pre = await fetch(`${emu.baseUrl}/ep/run`, {
       method: 'OPTIONS',
@@ -144,15 +144,21 @@ describe('emulator: HTTP surface', () => {
       },
     });
     expect(pre.status).toBe(204);
-    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:4200');
+    expect(pre.headers.get('vary')).toBe('Origin');
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/authorization/);
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/content-type/);
     expect(pre.headers.get('access-control-allow-methods')).toMatch(/GET/);
     expect(pre.headers.get('access-control-allow-methods')).toMatch(/POST/);
     const ok = await api(emu, 'GET', '/ep/health', { key: 'k', headers: { origin: 'http://localhost:4200' } });
-    expect(ok.headers.get('access-control-allow-origin')).toBe('*');
-    const denied = await api(emu, 'GET', '/ep/health', { key: 'bad' });
-    expect(denied.headers.get('access-control-allow-origin')).toBe('*');
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:4200');
+    expect(ok.headers.get('access-control-expose-headers')).toBe('Retry-After');
+    const denied = await api(emu, 'GET', '/ep/health', { key: 'bad', headers: { origin: 'http://127.0.0.1:5173' } });
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    // No Origin (not a browser): no CORS header at all.
+    const plain = await api(emu, 'GET', '/ep/health', { key: 'k' });
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('rate limits per endpoint and route group → 429 JSON with Retry-After', async () => {
@@ -198,7 +204,7 @@ describe('emulator: HTTP surface', () => {
     const emu = await pool.start({ maxHeaderMs: 300, requestTimeoutMs: 600, rateLimits: false });
     // Slowloris: headers never finish; the server hangs up by itself.
     const slow = rawSocket(emu);
-    slow.socket.write('GET /v2/ep/health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    slow.socket.write(`GET /v2/ep/health HTTP/1.1\r\nHost: 127.0.0.1:${emu.port}\r\nX-Slow: `);
     const drip = setInterval(() => slow.socket.write('a'), 50);
     await slow.closed;
     clearInterval(drip);
@@ -223,7 +229,7 @@ describe('emulator: HTTP surface', () => {
       Array.from({ length: 20 }, () => {
         const s = rawSocket(emu);
         s.socket.write(
-          'POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: k\r\nContent-Length: 1000\r\n\r\n{"input":',
+          `POST /v2/ep/run HTTP/1.1\r\nHost: 127.0.0.1:${emu.port}\r\nAuthorization: k\r\nContent-Length: 1000\r\n\r\n{"input":`,
         );
         s.socket.destroy();
         return s.closed;

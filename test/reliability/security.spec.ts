@@ -59,6 +59,11 @@ async function stillServes(target: Emulator): Promise<void> {
   expect(health.workers).toBeDefined();
 }
 
+/** The `Host` header line naming the emulator (any other Host is refused: DNS rebinding). */
+function hostLine(target: Emulator): string {
+  return `Host: ${new URL(target.baseUrl).host}\r\n`;
+}
+
 /** A raw TCP connection to the emulator, collecting what it answers. */
 function rawSocket(target: Emulator, host = '127.0.0.1') {
   const socket = connect(target.port, host);
@@ -358,7 +363,7 @@ describe('security: the emulator under attack', () => {
       // Chunked, no Content-Length: cut off once the limit is crossed, the connection closed.
       const socket = rawSocket(target);
       socket.socket.write(
-        `POST /v2${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SERVER_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        `POST /v2${path} HTTP/1.1\r\n${hostLine(target)}Authorization: Bearer ${SERVER_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`,
       );
       const chunk = 'x'.repeat(256 * 1024);
       let sent = 0;
@@ -379,7 +384,7 @@ describe('security: the emulator under attack', () => {
     const target = await emulator();
     const socket = rawSocket(target);
     socket.socket.write(
-      'POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 104857600\r\n\r\n{"input":"',
+      `POST /v2/ep/run HTTP/1.1\r\n${hostLine(target)}Authorization: Bearer wrong\r\nContent-Length: 104857600\r\n\r\n{"input":"`,
     );
     const chunk = 'x'.repeat(64 * 1024);
     let sent = 0;
@@ -405,10 +410,10 @@ describe('security: the emulator under attack', () => {
       const attacker = rawSocket(target);
       const kind = i % 3;
       // 0: a header that never ends, one byte at a time; 1: a 1 MB body, one byte at a time; 2: silence.
-      if (kind === 0) attacker.socket.write(`GET /v2/ep/health HTTP/1.1\r\nHost: x\r\nX-Slow: `);
+      if (kind === 0) attacker.socket.write(`GET /v2/ep/health HTTP/1.1\r\n${hostLine(target)}X-Slow: `);
       if (kind === 1) {
         attacker.socket.write(
-          `POST /v2/ep/run HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${SERVER_KEY}\r\nContent-Length: 1000000\r\n\r\n{"input":"`,
+          `POST /v2/ep/run HTTP/1.1\r\n${hostLine(target)}Authorization: Bearer ${SERVER_KEY}\r\nContent-Length: 1000000\r\n\r\n{"input":"`,
         );
       }
       if (kind !== 2) {
@@ -459,10 +464,10 @@ describe('security: the emulator under attack', () => {
     const key = `Authorization: Bearer ${SERVER_KEY}\r\n`;
     const post = (path: string, body: string, headers = key) =>
       raw(
-        `POST /v2${path} HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `POST /v2${path} HTTP/1.1\r\n${hostLine(target)}${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     const get = (path: string, headers = key) =>
-      raw(`GET /v2${path} HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`);
+      raw(`GET /v2${path} HTTP/1.1\r\n${hostLine(target)}${headers}Connection: close\r\n\r\n`);
     const attacks: [string, number, () => Promise<ReturnType<typeof parseAnswer>>][] = [
       ['malformed JSON', 400, post('/ep/run', '{"input":')],
       ['JSON nested 100,000 deep', 400, post('/ep/run', `{"input":${deep}}`)],
@@ -474,24 +479,28 @@ describe('security: the emulator under attack', () => {
       ['path traversal', 404, get('/ep/status/..%2F..%2Fetc%2Fpasswd')],
       ['dot segments', 404, get('/../../etc/passwd')],
       ['an unknown job', 404, get('/ep/status/no-such-job')],
-      ['a wrong method', 405, raw(`DELETE /v2/ep/run HTTP/1.1\r\nHost: x\r\n${key}Connection: close\r\n\r\n`)],
+      ['a wrong method', 405, raw(`DELETE /v2/ep/run HTTP/1.1\r\n${hostLine(target)}${key}Connection: close\r\n\r\n`)],
       ['a body over 1 MiB', 413, post('/ep/cancel/j1', 'x'.repeat(1024 * 1024 + 1))],
       ['a 64 KiB header', 431, get('/ep/health', `${key}X-Big: ${'y'.repeat(64 * 1024)}\r\n`)],
       ['a 100 KiB URL', 431, get(`/${'a'.repeat(100 * 1024)}/health`)],
       ['protocol garbage', 400, raw('\u0000\u0001 GARBAGE \r\n\r\n')],
-      ['a bad Content-Length', 400, raw(`POST /v2/ep/run HTTP/1.1\r\nHost: x\r\n${key}Content-Length: -1\r\n\r\n`)],
+      [
+        'a bad Content-Length',
+        400,
+        raw(`POST /v2/ep/run HTTP/1.1\r\n${hostLine(target)}${key}Content-Length: -1\r\n\r\n`),
+      ],
       [
         'two Content-Lengths',
         400,
-        raw(`POST /v2/ep/run HTTP/1.1\r\nHost: x\r\n${key}Content-Length: 1\r\nContent-Length: 2\r\n\r\n{}`),
+        raw(`POST /v2/ep/run HTTP/1.1\r\n${hostLine(target)}${key}Content-Length: 1\r\nContent-Length: 2\r\n\r\n{}`),
       ],
-      ['a slow request', 408, raw(`POST /v2/ep/run HTTP/1.1\r\nHost: x\r\n${key}Content-Length: 50\r\n\r\n{`)],
+      ['a slow request', 408, raw(`POST /v2/ep/run HTTP/1.1\r\n${hostLine(target)}${key}Content-Length: 50\r\n\r\n{`)],
     ];
     // The rate limiter's 429: at this scale purge-queue allows one request per 10 s.
     const purge = async () => {
       const socket = rawSocket(limited);
       socket.socket.write(
-        `POST /v2/ep/purge-queue HTTP/1.1\r\nHost: x\r\n${key}Content-Length: 0\r\nConnection: close\r\n\r\n`,
+        `POST /v2/ep/purge-queue HTTP/1.1\r\n${hostLine(limited)}${key}Content-Length: 0\r\nConnection: close\r\n\r\n`,
       );
       await socket.closed;
       return parseAnswer(socket.received());

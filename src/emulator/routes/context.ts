@@ -30,6 +30,13 @@ export function sendError(ctx: RouteContext, code: number, message: string): voi
   ctx.send(ctx.res, code, { error: message });
 }
 
+/**
+ * Error text of a `/run` or `/runsync` whose input would pass the emulator's retained-bytes cap.
+ * GUESS: RunPod answers a full queue with 429 (its old rule counted jobs); the body and the
+ * absence of `Retry-After` are the emulator's choice.
+ */
+export const QUEUE_FULL_MESSAGE = 'queue full: the inputs of queued and running jobs would pass maxRetainedBytes';
+
 /** The job named in the path, or a 404 already sent. */
 export function findJob(ctx: RouteContext): JobRecord | undefined {
   const job = ctx.jobId === undefined ? undefined : ctx.engine.store.get(ctx.jobId, ctx.endpointId);

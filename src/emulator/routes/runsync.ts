@@ -1,6 +1,6 @@
 import { isTerminal } from '../job.js';
 import { parseJobRequest } from '../job-request.js';
-import { sendError, type RouteHandler } from './context.js';
+import { QUEUE_FULL_MESSAGE, sendError, type RouteHandler } from './context.js';
 import { answerWhen, readWait } from './waits.js';
 
 /** Default and bounds of `/runsync?wait=` (RunPod: 90 s, 1 s–5 min). */
@@ -21,6 +21,10 @@ export const runsyncRoute: RouteHandler = (ctx) => {
     return;
   }
   const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
+  if (!job) {
+    sendError(ctx, 429, QUEUE_FULL_MESSAGE);
+    return;
+  }
   // A job still queued or running when the wait ends answers with its id and status only.
   answerWhen(
     ctx,
