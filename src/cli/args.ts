@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { CommanderError } from 'commander';
+import { CorsPolicy } from '../emulator/cors.js';
 import { UsageError } from './io.js';
 
 /** A whole number of milliseconds ≥ 1 (a deadline, a policy time). */
@@ -52,6 +53,17 @@ export function httpUrl(flag: string): (value: string) => string {
 /** For a repeatable flag: every value given, in order. */
 export function collect(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--cors`: collects `*` or a browser origin, checked as the emulator checks it. */
+export function corsOrigin(value: string, previous: readonly string[] = []): string[] {
+  const origins = collect(value, previous);
+  try {
+    new CorsPolicy(origins);
+  } catch {
+    throw new UsageError(`--cors takes * or an origin like https://app.example:8080, not '${value}'`);
+  }
+  return origins;
 }
 
 /**

@@ -65,6 +65,11 @@ describe('runpod-rx usage errors: one clean message, exit 2, nothing sent', () =
     [['emulator', '--port', '-1'], 'runpod-rx emulator', "--port takes a whole number from 0 to 65535, not '-1'"],
     [['emulator', '--workers', '0'], 'runpod-rx emulator', "--workers takes a whole number ≥ 1, not '0'"],
     [
+      ['emulator', '--cors', 'https://app.example/path'],
+      'runpod-rx emulator',
+      "--cors takes * or an origin like https://app.example:8080, not 'https://app.example/path'",
+    ],
+    [
       ['emulator', '--api-key', 'k', '--any-key'],
       'runpod-rx emulator',
       "option '--api-key <key>' cannot be used with option '--any-key'",

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { startEmulator } from '../../emulator/index.js';
-import { collect, port, wholeNumber } from '../args.js';
+import { corsOrigin, port, wholeNumber } from '../args.js';
 import { EXIT, type CliContext } from '../io.js';
 import { randomApiKey } from '../random-key.js';
 
@@ -35,7 +35,7 @@ export function defineEmulator(program: Command, { io, exit }: CliContext): void
     )
     .option('--any-key', 'accept any non-empty key (anyone who can reach the port can use it)')
     .option('--workers <n>', 'workers per endpoint (default 2)', wholeNumber('--workers', 1))
-    .option('--cors <origin>', 'also allow this browser origin (repeatable; * allows any)', collect)
+    .option('--cors <origin>', 'also allow this browser origin (repeatable; * allows any)', corsOrigin)
     .option(
       '--return-aggregate-stream',
       "keep a streaming job's chunks as its output (RunPod's return_aggregate_stream)",
