@@ -12,6 +12,7 @@ import {
   type BudgetBucket,
 } from '../../operators/request-budget.js';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from './fake-transport.js';
+import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';
 import type { JobTimeline } from './timelines.js';
 
@@ -55,6 +56,14 @@ export interface FakeEndpointOptions<I = unknown, O = unknown, C = unknown> {
    * @default none: /run and /runsync must be scripted by `handler` or `routes`
    */
   readonly jobs?: JobTimeline | readonly JobTimeline[] | ((index: number, request: HttpRequest) => JobTimeline);
+  /**
+   * Names each job `/run` or `/runsync` creates whose timeline has no id, from the request's
+   * `input` and the job's index (from 0, in creation order). Derive it from the input (e.g.
+   * `(input) => \`job-${(input as { n: number }).n}\``) so that ids follow your source's order
+   * whatever order the requests arrive in (concurrency, retries after a 429).
+   * @default `job-1`, `job-2`, … (`sync-job-n` for /runsync), in creation order
+   */
+  readonly jobId?: ((input: unknown, index: number) => string) | undefined;
   /** Jobs that already exist when the fake is created (each needs an id): for `watch` and `stream` tests. @default none */
   readonly existingJobs?: readonly JobTimeline[];
   /** Scripts a route's answers, typically `cold()` marbles of responses. @default none */
@@ -95,6 +104,15 @@ export interface FakeEndpoint<I = unknown, O = unknown, C = unknown> extends Fak
   stateOf(id: string): JobState | undefined;
   /** Ids of the simulated jobs, in creation order. */
   readonly jobIds: readonly string[];
+  /**
+   * The most simulated jobs in flight at one moment (scheduler clock): created and not yet in a
+   * terminal state (COMPLETED, FAILED, CANCELLED, TIMED_OUT). A job still running counts until now.
+   *
+   * @example
+   * flush();
+   * expect(fake.maxJobsInFlight()).toBe(3); // fanOut's concurrency: 3 held
+   */
+  maxJobsInFlight(): number;
 }
 
 interface SimJob {
@@ -143,6 +161,13 @@ function readyChunks(job: SimJob, t: number): JobTimeline['chunks'] {
   return chunks.slice(job.drained, end);
 }
 
+/** When the job reached a terminal state (its timeline's or a cancel), or Infinity. */
+function endOf(job: SimJob): number {
+  const last = job.timeline.steps[job.timeline.steps.length - 1];
+  const natural = isTerminal(last.state.status) ? job.createdAt + last.at : Infinity;
+  return job.cancelledAt !== undefined && job.cancelledAt < natural ? job.cancelledAt : natural;
+}
+
 /** The next moment after `t` at which the job's state or chunks change, or Infinity. */
 function nextEventAfter(job: SimJob, t: number): number {
   let next = Infinity;
@@ -164,6 +189,14 @@ function nextEventAfter(job: SimJob, t: number): number {
 function jobIdOf(path: string): string {
   const bare = path.split('?')[0];
   return decodeURIComponent(bare.slice(bare.lastIndexOf('/') + 1));
+}
+
+function inputOf(request: HttpRequest): unknown {
+  try {
+    return (JSON.parse(request.body ?? '{}') as { input?: unknown }).input;
+  } catch {
+    return undefined;
+  }
 }
 
 function waitOf(request: HttpRequest): number {
@@ -291,7 +324,14 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
         const timeline = timelineFor(created, request);
         if (timeline === undefined) return undefined;
         created++;
-        const job = addJob(timeline, request.route === 'run' ? `job-${created}` : `sync-job-${created}`);
+        const job = addJob(
+          timeline,
+          options.jobId !== undefined
+            ? options.jobId(inputOf(request), created - 1)
+            : request.route === 'run'
+              ? `job-${created}`
+              : `sync-job-${created}`,
+        );
         if (request.route === 'run') return answer(json({ id: job.id, status: stateAt(job, now).status }));
         return hold(
           job,
@@ -390,7 +430,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
   const endpoint = createEndpoint<I, O, C>({
     apiKey: 'test-key',
     ...config,
-    retry: config.retry === false ? false : { random: () => 0.5, ...config.retry },
+    retry: config.retry === false ? false : { ...config.retry, random: config.retry?.random ?? (() => 0.5) },
     endpointId,
     scheduler,
     transport: options.intercept ? options.intercept(fake.transport) : fake.transport,
@@ -404,5 +444,6 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
       return job === undefined ? undefined : stateAt(job, scheduler.now());
     },
     jobIds,
+    maxJobsInFlight: () => maxAtOnce([...jobs.values()].map((job) => ({ start: job.createdAt, end: endOf(job) }))),
   };
 }
