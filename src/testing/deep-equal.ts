@@ -4,6 +4,7 @@
  * @category testing
  */
 export interface AsymmetricMatcher {
+  /** Whether `actual` is what this matcher stands for. */
   asymmetricMatch(actual: unknown): boolean;
 }
 

@@ -15,6 +15,7 @@ import { createFakeTransport, type FakeHandler, type FakeTransport } from './fak
 import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';
 import type { JobTimeline } from './timelines.js';
+import type { OptionalFields } from '../optional-fields.js';
 
 /**
  * Answers the first `times` requests of a route (or of any route) with a 429.
@@ -22,11 +23,11 @@ import type { JobTimeline } from './timelines.js';
  */
 export interface ThrottleScript {
   /** The route throttled. @default every route */
-  readonly route?: RouteName;
+  readonly route?: RouteName | undefined;
   /** How many requests get a 429 before the others go through. @default 1 */
-  readonly times?: number;
+  readonly times?: number | undefined;
   /** The `Retry-After` header: seconds (`2`) or an HTTP date. @default no header */
-  readonly retryAfter?: string | number;
+  readonly retryAfter?: string | number | undefined;
 }
 
 /**
@@ -36,9 +37,9 @@ export interface ThrottleScript {
  */
 export interface FakeRateLimits {
   /** @default 10000 */
-  readonly window?: number;
+  readonly window?: number | undefined;
   /** Requests per window per bucket; buckets not given keep RunPod's numbers. @default RUNPOD_RATE_LIMITS */
-  readonly limits?: Partial<Readonly<Record<BudgetBucket, number>>>;
+  readonly limits?: OptionalFields<Readonly<Record<BudgetBucket, number>>> | undefined;
 }
 
 /**
@@ -49,13 +50,14 @@ export interface FakeRateLimits {
  */
 export interface FakeEndpointOptions<I = unknown, O = unknown, C = unknown> {
   /** Virtual clock: pass the `TestScheduler`. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /**
    * The jobs `/run` and `/runsync` create: one timeline for every job, a list (the n-th job gets
    * the n-th), or a function of the job's index (from 0) and the request.
    * @default none: /run and /runsync must be scripted by `handler` or `routes`
    */
-  readonly jobs?: JobTimeline | readonly JobTimeline[] | ((index: number, request: HttpRequest) => JobTimeline);
+  readonly jobs?:
+    JobTimeline | readonly JobTimeline[] | ((index: number, request: HttpRequest) => JobTimeline) | undefined;
   /**
    * Names each job `/run` or `/runsync` creates whose timeline has no id, from the request's
    * `input` and the job's index (from 0, in creation order). Derive it from the input (e.g.
@@ -65,31 +67,31 @@ export interface FakeEndpointOptions<I = unknown, O = unknown, C = unknown> {
    */
   readonly jobId?: ((input: unknown, index: number) => string) | undefined;
   /** Jobs that already exist when the fake is created (each needs an id): for `watch` and `stream` tests. @default none */
-  readonly existingJobs?: readonly JobTimeline[];
+  readonly existingJobs?: readonly JobTimeline[] | undefined;
   /** Scripts a route's answers, typically `cold()` marbles of responses. @default none */
-  readonly routes?: Partial<Readonly<Record<RouteName, FakeHandler>>>;
+  readonly routes?: OptionalFields<Readonly<Record<RouteName, FakeHandler>>> | undefined;
   /** Scripts any answer; return `undefined` to leave the request to `routes` and the jobs. @default none */
-  readonly handler?: FakeHandler;
+  readonly handler?: FakeHandler | undefined;
   /** 429s to send first. @default none */
-  readonly throttle?: ThrottleScript | readonly ThrottleScript[];
+  readonly throttle?: ThrottleScript | readonly ThrottleScript[] | undefined;
   /** Enforce RunPod's rate limits (`true` for RunPod's numbers). @default false */
-  readonly rateLimits?: boolean | FakeRateLimits;
+  readonly rateLimits?: boolean | FakeRateLimits | undefined;
   /** Time each simulated answer takes, in ms, once the server has decided it. @default 1 */
-  readonly latency?: number;
+  readonly latency?: number | undefined;
   /** @default 'ep' */
-  readonly endpointId?: string;
+  readonly endpointId?: string | undefined;
   /**
    * Wraps the fake transport before the endpoint uses it, as you would wrap the real one (e.g.
    * `budget.wrap`); the log still records what reaches the fake.
    * @default none
    */
-  readonly intercept?: (transport: Transport) => Transport;
+  readonly intercept?: ((transport: Transport) => Transport) | undefined;
   /**
    * Passed to `createEndpoint` (transport, scheduler and endpoint id are the fake's). The fake fixes
    * the jitter of the built-in retries at `random: () => 0.5` so that backoff delays are exact.
    * @default { apiKey: 'test-key', retry: { random: () => 0.5 } }
    */
-  readonly config?: Omit<EndpointConfig<I, O, C>, 'transport' | 'scheduler' | 'endpointId'>;
+  readonly config?: Omit<EndpointConfig<I, O, C>, 'transport' | 'scheduler' | 'endpointId'> | undefined;
 }
 
 /**
