@@ -105,7 +105,7 @@ export function jobTimeline(
 export interface CompletedJobOptions {
   /** @default assigned by the fake endpoint */
   readonly id?: string | undefined;
-  /** The COMPLETED output. @default { ok: true } */
+  /** The COMPLETED output; given as `undefined`, the job completes with no output. @default { ok: true } */
   readonly output?: unknown;
   /** Time in the queue, in ms. @default 100 */
   readonly queued?: number | undefined;
