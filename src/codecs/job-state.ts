@@ -34,15 +34,15 @@ export interface JobFields {
   /** The job id, `<uuid>-u1` for /run and `sync-<uuid>-u1` for /runsync. */
   readonly id: string;
   /** Milliseconds spent queued before a worker took the job. */
-  readonly delayTime?: number;
+  readonly delayTime?: number | undefined;
   /** Milliseconds of handler run time. */
-  readonly executionTime?: number;
+  readonly executionTime?: number | undefined;
   /** The failure text of a FAILED job. */
-  readonly error?: string;
+  readonly error?: string | undefined;
   /** The worker that ran the job. */
-  readonly workerId?: string;
+  readonly workerId?: string | undefined;
   /** How many times the job was retried, where RunPod reports it. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
 }
 
 /**

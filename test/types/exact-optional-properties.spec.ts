@@ -15,8 +15,12 @@ const ENTRIES = {
   testing: 'src/testing/index.ts',
   emulator: 'src/emulator/index.ts',
 } as const;
-/** The exported interfaces that are options a user writes (as opposed to values the library hands out). */
-const OPTIONS = /(Options|Config|Script|RateLimits|Faults|Retention|Codecs|Policy|JobRequest|S3Config)$/;
+/**
+ * The exported interfaces a user writes: options, requests, and the values tests and transports
+ * build (job states for timelines, requests for wrapped transports).
+ */
+const OPTIONS =
+  /(Options|Config|Script|RateLimits|Faults|Retention|Codecs|Policy|JobRequest|S3Config|JobFields|HttpRequest|JobTimeline)$/;
 
 /** Every exported options interface of the four entry points, with its number of type parameters. */
 function optionsTypes(): Array<{ entry: keyof typeof ENTRIES; name: string; arity: number }> {
@@ -85,6 +89,9 @@ describe('types under exactOptionalPropertyTypes', () => {
         'EmulatorRateLimits',
         'EmulatorFaults',
         'EmulatorRetention',
+        'JobFields',
+        'HttpRequest',
+        'JobTimeline',
       ]),
     );
     const imports = Object.entries(ENTRIES)
