@@ -34,7 +34,7 @@ function show(value: unknown): string {
   return `${name} {${Object.keys(value).slice(0, 5).join(', ')}${Object.keys(value).length > 5 ? ', …' : ''}}`;
 }
 
-const differ = (path: string, what: string) => `${path || 'value'}: ${what}`;
+const differ = (path: string, what: string) => `${path}: ${what}`;
 
 /** Own enumerable keys (strings and symbols) whose value is not `undefined`, as jest's `toEqual` counts them. */
 function definedKeys(value: object): PropertyKey[] {
