@@ -253,7 +253,12 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
           window: (options.rateLimits === true ? undefined : options.rateLimits.window) ?? RUNPOD_RATE_WINDOW,
           limits: {
             ...RUNPOD_RATE_LIMITS,
-            ...(options.rateLimits === true ? {} : options.rateLimits.limits),
+            // a bucket given as undefined keeps RunPod's number
+            ...Object.fromEntries(
+              Object.entries(options.rateLimits === true ? {} : (options.rateLimits.limits ?? {})).filter(
+                ([, limit]) => limit !== undefined,
+              ),
+            ),
           } as Record<BudgetBucket, number>,
           seen: new Map<BudgetBucket, number[]>(),
         };

@@ -199,6 +199,26 @@ describe('createFakeEndpoint', () => {
     });
   });
 
+  it('options given as undefined keep their defaults (forwarded optional values)', () => {
+    rx.run(({ expectObservable, flush }) => {
+      const fake = createFakeEndpoint({
+        scheduler: rx,
+        latency: undefined,
+        endpointId: undefined,
+        jobId: undefined,
+        jobs: completedJob({ id: 'j1', output: 7, queued: undefined, running: undefined }),
+        rateLimits: { window: undefined, limits: { run: undefined, status: undefined } },
+        config: { retry: { random: undefined, count: undefined } },
+      });
+      expectObservable(fake.endpoint.runSync({ input: {} })).toBe('301ms (c|)', {
+        c: { id: 'j1', status: 'COMPLETED', output: 7, delayTime: 100, executionTime: 200 },
+      });
+      flush();
+      fake.expectOne('POST /ep/runsync');
+      expect(fake.maxInWindow(10_000)).toBe(1);
+    });
+  });
+
   it('latency sets how long each simulated answer takes; config reaches createEndpoint', () => {
     rx.run(({ expectObservable, expectSubscriptions }) => {
       const Out = t.type({ n: t.number }, 'Out');
