@@ -20,22 +20,22 @@ import { createRequestBudget, type RequestBudget } from './request-budget.js';
  */
 export interface FanOutConfig<T> {
   /** Projections running at once (an item holds its slot while it waits for a token). @default 100 */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /**
    * The budget every item draws a token from before its projection starts. Share one between
    * pipelines that use the same endpoint.
    * @default a new createRequestBudget({ scheduler }) per subscription (RunPod's limits)
    */
-  readonly budget?: RequestBudget;
+  readonly budget?: RequestBudget | undefined;
   /**
    * The route each item's projection starts with (its token is taken from that route's bucket),
    * or a function of the item, or `null` to take no token here: use `null` when the endpoint's
    * transport is already wrapped with `budget.wrap`, which charges every request.
    * @default 'run'
    */
-  readonly route?: RouteName | ((item: T, index: number) => RouteName) | null;
+  readonly route?: RouteName | ((item: T, index: number) => RouteName) | null | undefined;
   /** Clock of the default budget (unused when `budget` is given). @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**

@@ -30,15 +30,15 @@ export type JobRef = string | { readonly id: string; readonly status: JobStatus 
  */
 export interface PollUntilTerminalConfig {
   /** Gap between the end of one status request and the start of the next, in ms. @default 1000 */
-  readonly interval?: number;
+  readonly interval?: number | undefined;
   /** Factor the gap grows by after each poll that brought nothing new; 1 keeps it fixed. A change resets it. @default 1 */
-  readonly backoff?: number;
+  readonly backoff?: number | undefined;
   /** Largest gap when `backoff` > 1, in ms. @default 30000 */
-  readonly maxInterval?: number;
+  readonly maxInterval?: number | undefined;
   /** Overall deadline per job, in ms from when the job reached the operator; then `TimeoutError` with the job id. @default Infinity */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** Clock of the gaps and the deadline. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**

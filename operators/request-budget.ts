@@ -3,6 +3,7 @@ import { ConfigError } from '../src/errors.js';
 import { delayOption, wholeNumberOption } from '../src/internal/option-checks.js';
 import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../src/runpod-limits.js';
 import type { RouteName, Transport } from '../src/transport/transport.js';
+import type { OptionalFields } from '../src/optional-fields.js';
 
 /**
  * The rate-limit buckets of a RunPod endpoint (see `RouteGroup`): `status` is shared by
@@ -25,22 +26,22 @@ export const budgetBucketOf: (route: RouteName) => BudgetBucket = routeGroupOf;
  */
 export interface RequestBudgetConfig {
   /** Length of the rate window, in ms. @default 10000 */
-  readonly window?: number;
+  readonly window?: number | undefined;
   /**
    * Requests allowed per window, per bucket; buckets not given keep RunPod's numbers. `Infinity`
    * means unlimited. Leave room for other clients of the same endpoint by giving less.
    * @default RUNPOD_RATE_LIMITS (run 1000, runsync 2000, status/status-sync/stream 2000 shared, cancel 100, purge-queue 2)
    */
-  readonly limits?: Partial<Readonly<Record<BudgetBucket, number>>>;
+  readonly limits?: OptionalFields<Readonly<Record<BudgetBucket, number>>> | undefined;
   /**
    * How much longer than `window` a spent token stays spent, in ms. A server counts requests when
    * they arrive, which is a little after the token was spent; without a margin, a request that
    * took longer to arrive than the one that replaces it would put two into one server window.
    * @default 2 % of the window (200 ms for RunPod's 10 s)
    */
-  readonly margin?: number;
+  readonly margin?: number | undefined;
   /** Clock of the window. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**

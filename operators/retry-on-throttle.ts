@@ -9,27 +9,27 @@ import { RETRY_DEFAULTS, retryWithBackoff } from '../src/internal/retry-with-bac
  */
 export interface RetryOnThrottleConfig {
   /** Retries after the first attempt; the error after the last one passes through. @default 3 */
-  readonly count?: number;
+  readonly count?: number | undefined;
   /** Backoff ceiling of the first retry, in ms, when the server sent no `Retry-After`; doubles each retry. @default 500 */
-  readonly baseDelay?: number;
+  readonly baseDelay?: number | undefined;
   /** Upper bound of a backoff delay, in ms. @default 10000 */
-  readonly maxDelay?: number;
+  readonly maxDelay?: number | undefined;
   /** Longest `Retry-After` honoured, in ms; a longer one is shortened to this. @default 60000 */
-  readonly maxRetryAfter?: number;
+  readonly maxRetryAfter?: number | undefined;
   /** Source of jitter, uniform in [0, 1): the backoff delay is `floor(random() · ceiling)`. @default Math.random */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /**
    * Widens what is retried: an error is retried when it is a `ThrottledError` **or** this returns
    * true (e.g. `isNetworkError`). Such errors always use the backoff, never a `Retry-After`.
    * @default () => false (only ThrottledError)
    */
-  readonly retryOn?: (error: unknown) => boolean;
+  readonly retryOn?: ((error: unknown) => boolean) | undefined;
   /** Count retries afresh once the source emits a value (for long-lived sources). @default false */
-  readonly resetOnSuccess?: boolean;
+  readonly resetOnSuccess?: boolean | undefined;
   /** Told before each retry: the error, the 1-based retry number and the delay chosen. @default none */
-  readonly onRetry?: (error: unknown, retryNumber: number, delayMs: number) => void;
+  readonly onRetry?: ((error: unknown, retryNumber: number, delayMs: number) => void) | undefined;
   /** Clock of the delays. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface SelectOutputConfig {
    * empty when the source does).
    * @default 'throw'
    */
-  readonly failures?: 'throw' | 'skip';
+  readonly failures?: 'throw' | 'skip' | undefined;
 }
 
 /**

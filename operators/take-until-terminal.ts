@@ -7,7 +7,7 @@ import { isTerminal, type JobStatus } from '../src/codecs/job-status.js';
  */
 export interface TakeUntilTerminalConfig {
   /** Emit the terminal state itself before completing. @default true */
-  readonly inclusive?: boolean;
+  readonly inclusive?: boolean | undefined;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface ThrowOnJobFailureConfig {
    * 'TIMED_OUT']` to treat your own cancel as a normal end).
    * @default ['FAILED', 'CANCELLED', 'TIMED_OUT']
    */
-  readonly statuses?: readonly FailureStatus[];
+  readonly statuses?: readonly FailureStatus[] | undefined;
 }
 
 /**

@@ -25,7 +25,8 @@ export type { HttpRequest, HttpResponse, RouteName, Transport } from './transpor
 export { JobStatus, isTerminal } from './codecs/job-status.js';
 export type { TerminalStatus } from './codecs/job-status.js';
 export { JobStateCodec } from './codecs/job-state.js';
-export type { JobFields, JobState } from './codecs/job-state.js';
+export type { CompletedOutput, JobFields, JobState } from './codecs/job-state.js';
+export type { OptionalFields } from './optional-fields.js';
 export {
   EndpointHealthCodec,
   PurgeQueueResponseCodec,

@@ -7,11 +7,11 @@ import { toJson } from '../internal/to-json.js';
  */
 export interface ExecutionPolicy {
   /** Maximum handler run time; RunPod allows 5 s to 7 days (default 10 min). */
-  readonly executionTimeout?: number;
+  readonly executionTimeout?: number | undefined;
   /** When true the job does not trigger worker scale-up. */
-  readonly lowPriority?: boolean;
+  readonly lowPriority?: boolean | undefined;
   /** Total lifetime from submission, after which the job is deleted; 10 s to 7 days (default 24 h). */
-  readonly ttl?: number;
+  readonly ttl?: number | undefined;
 }
 
 /**
@@ -23,7 +23,7 @@ export interface S3Config {
   readonly accessSecret: string;
   readonly bucketName: string;
   readonly endpointUrl: string;
-  readonly objectPath?: string;
+  readonly objectPath?: string | undefined;
 }
 
 /**
@@ -34,9 +34,9 @@ export interface JobRequest<I = unknown> {
   /** Handed to the worker as `job.input`. Must be JSON-serialisable. */
   readonly input: I;
   /** URL RunPod POSTs the final status body to. */
-  readonly webhook?: string;
-  readonly policy?: ExecutionPolicy;
-  readonly s3Config?: S3Config;
+  readonly webhook?: string | undefined;
+  readonly policy?: ExecutionPolicy | undefined;
+  readonly s3Config?: S3Config | undefined;
 }
 
 const SECOND = 1000;

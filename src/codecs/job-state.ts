@@ -34,25 +34,33 @@ export interface JobFields {
   /** The job id, `<uuid>-u1` for /run and `sync-<uuid>-u1` for /runsync. */
   readonly id: string;
   /** Milliseconds spent queued before a worker took the job. */
-  readonly delayTime?: number;
+  readonly delayTime?: number | undefined;
   /** Milliseconds of handler run time. */
-  readonly executionTime?: number;
+  readonly executionTime?: number | undefined;
   /** The failure text of a FAILED job. */
-  readonly error?: string;
+  readonly error?: string | undefined;
   /** The worker that ran the job. */
-  readonly workerId?: string;
+  readonly workerId?: string | undefined;
   /** How many times the job was retried, where RunPod reports it. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
 }
 
 /**
+ * The `output` of a COMPLETED state: present and of type `O` when the endpoint has an output
+ * codec (its decoder ran, so the field is there), optional while `O` is `unknown` (no codec).
+ * @category codecs
+ */
+export type CompletedOutput<O> = unknown extends O ? { readonly output?: O } : { readonly output: O };
+
+/**
  * One snapshot of a job. Discriminated by `status`: a COMPLETED state's `output` has the
- * endpoint's output type `O`; in other states `output` is the latest progress update, if any.
+ * endpoint's output type `O` (required when an output codec gives `O`); in other states `output`
+ * is the latest progress update, if any.
  *
  * @example
- * if (state.status === 'COMPLETED') use(state.output); // typed O
+ * if (state.status === 'COMPLETED') use(state.output); // typed O, not O | undefined
  * @category codecs
  */
 export type JobState<O = unknown> =
-  | (JobFields & { readonly status: 'COMPLETED'; readonly output?: O })
+  | (JobFields & { readonly status: 'COMPLETED' } & CompletedOutput<O>)
   | (JobFields & { readonly status: Exclude<JobStatus, 'COMPLETED'>; readonly output?: unknown });

@@ -41,11 +41,11 @@ export type EmulatorHandler = (
 /** Per-endpoint overrides. */
 export interface EmulatorEndpointOptions {
   /** Number of workers for this endpoint (default: `EmulatorOptions.workers`). */
-  workers?: number;
+  workers?: number | undefined;
   /** Handler for this endpoint (default: `EmulatorOptions.handler`). */
-  handler?: EmulatorHandler;
+  handler?: EmulatorHandler | undefined;
   /** Overrides `EmulatorOptions.returnAggregateStream` for this endpoint. */
-  returnAggregateStream?: boolean;
+  returnAggregateStream?: boolean | undefined;
 }
 
 /**
@@ -54,21 +54,21 @@ export interface EmulatorEndpointOptions {
  */
 export interface EmulatorRateLimits {
   /** `/run`; default 1000. */
-  run?: number;
+  run?: number | undefined;
   /** `/runsync`; default 2000. */
-  runsync?: number;
+  runsync?: number | undefined;
   /** `/status` + `/status-sync` + `/stream`, shared; default 2000. */
-  status?: number;
+  status?: number | undefined;
   /** `/cancel`; default 100. */
-  cancel?: number;
+  cancel?: number | undefined;
   /** `/purge-queue`; default 2. */
-  purgeQueue?: number;
+  purgeQueue?: number | undefined;
   /** `/retry`; default unlimited (RunPod lists no limit). */
-  retry?: number;
+  retry?: number | undefined;
   /** `/health`; default unlimited (RunPod lists no limit). */
-  health?: number;
+  health?: number | undefined;
   /** Window length in ms; default 10,000. */
-  windowMs?: number;
+  windowMs?: number | undefined;
 }
 
 /** Routes of the emulated API, as counted in {@link EmulatorStats.requests}. */
@@ -85,82 +85,82 @@ export type EmulatorFaultKind = 'throttle' | 'serverError' | 'reset' | 'malforme
  */
 export interface EmulatorFaults {
   /** 429 with `Retry-After: 1`. */
-  throttle?: number;
+  throttle?: number | undefined;
   /** 500 JSON error. */
-  serverError?: number;
+  serverError?: number | undefined;
   /** Socket destroyed without an answer. */
-  reset?: number;
+  reset?: number | undefined;
   /** 200 with a non-JSON body. */
-  malformed?: number;
+  malformed?: number | undefined;
   /** 200 whose `Content-Length` exceeds the bytes sent, then the socket ends. */
-  truncated?: number;
+  truncated?: number | undefined;
   /** Extra delay (on the emulator clock) before the request is handled normally. */
-  latency?: { rate: number; ms: number };
+  latency?: { rate: number; ms: number } | undefined;
   /** Restrict faults to these routes (default: all API routes). */
-  routes?: EmulatorRoute[];
+  routes?: EmulatorRoute[] | undefined;
 }
 
 /** Retention of finished jobs (after which `/status` answers 404). */
 export interface EmulatorRetention {
   /** Jobs created by `/run`; default 30 min. */
-  runMs?: number;
+  runMs?: number | undefined;
   /** Jobs created by `/runsync`; default 60 s. */
-  runsyncMs?: number;
+  runsyncMs?: number | undefined;
 }
 
 /** Options of {@link startEmulator}. All optional. */
 export interface EmulatorOptions {
   /** TCP port; default 0 (any free port). */
-  port?: number;
+  port?: number | undefined;
   /**
    * Bind address; default `127.0.0.1`. A non-loopback address is used only when given. Requests
    * must name the bound address or a loopback one in `Host` (DNS-rebinding protection); a
    * wildcard bind (`0.0.0.0`, `::`) accepts any `Host`.
    */
-  host?: string;
+  host?: string | undefined;
   /** When set, requests must carry this key; when unset any non-empty key passes. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Workers per endpoint; default 2. */
-  workers?: number;
+  workers?: number | undefined;
   /** Default handler; default the RunPod mock worker. */
-  handler?: EmulatorHandler;
+  handler?: EmulatorHandler | undefined;
   /** Per-endpoint overrides; any other endpoint id works with the defaults. */
-  endpoints?: Record<string, EmulatorEndpointOptions>;
+  endpoints?: Record<string, EmulatorEndpointOptions> | undefined;
   /** `false` disables rate limiting; numbers override RunPod's defaults. */
-  rateLimits?: false | EmulatorRateLimits;
+  rateLimits?: false | EmulatorRateLimits | undefined;
   /** Multiplies every rate limit (e.g. 0.01 for tests); default 1. */
-  rateLimitScale?: number;
+  rateLimitScale?: number | undefined;
   /** Fault injection; default none. */
-  faults?: EmulatorFaults;
+  faults?: EmulatorFaults | undefined;
   /** Seed for fault draws and ids; default random. */
-  seed?: number;
+  seed?: number | undefined;
   /** Time source; default {@link realClock}. */
-  clock?: EmulatorClock;
+  clock?: EmulatorClock | undefined;
   /** Retention overrides. */
-  retention?: EmulatorRetention;
+  retention?: EmulatorRetention | undefined;
   /** `server.headersTimeout` in ms (slowloris protection); default 10,000. */
-  maxHeaderMs?: number;
+  maxHeaderMs?: number | undefined;
   /** `server.requestTimeout` in ms (whole request must arrive in time); default 30,000. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /**
    * Most bytes of job inputs and outputs (their JSON size) held at once; default 256 MiB. Past
    * it the oldest finished jobs are forgotten early (404 thereafter); a `/run` or `/runsync`
    * whose input does not fit beside the live jobs' inputs is refused with 429 (queue full).
    */
-  maxRetainedBytes?: number;
+  maxRetainedBytes?: number | undefined;
   /** Allow webhooks to non-loopback URLs; default false. */
-  allowRemoteWebhooks?: boolean;
+  allowRemoteWebhooks?: boolean | undefined;
   /**
    * Origins allowed by CORS, e.g. `https://app.example`; `'*'` allows any. Loopback origins
    * (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`, and their https forms) are
    * always allowed. A request or preflight naming any other origin is refused with 403.
    */
-  corsOrigins?: readonly string[];
+  corsOrigins?: readonly string[] | undefined;
   /**
    * Keep the list of a streaming job's chunks as its final `output`, as RunPod's worker SDK does
    * with `return_aggregate_stream`; per endpoint in {@link EmulatorEndpointOptions}. Default false.
    */
-  returnAggregateStream?: boolean;
+  returnAggregateStream?: boolean | undefined;
 }
 
 /** A job as seen by {@link Emulator.jobs}. */
@@ -174,9 +174,9 @@ export interface EmulatorJobSnapshot {
   /** Submission time (clock ms). */
   createdAt: number;
   /** When the current attempt started (clock ms). */
-  startedAt?: number;
+  startedAt?: number | undefined;
   /** When it reached a terminal state (clock ms). */
-  completedAt?: number;
+  completedAt?: number | undefined;
   /** Number of times a worker picked it up. */
   attempts: number;
   /** True for `/runsync` jobs. */

@@ -8,6 +8,7 @@ import { keySafe } from '../transport/key-safe-errors.js';
 import type { Transport } from '../transport/transport.js';
 import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
 import { checkApiKey } from './api-key.js';
+import type { OptionalFields } from '../optional-fields.js';
 import type { RunpodEvent } from './events.js';
 
 /** The production API root. */
@@ -47,11 +48,11 @@ export interface PollingPolicy {
  */
 export interface EndpointCodecs<I, O, C> {
   /** Encodes `request.input` before it is serialised (e.g. a `Date` to a string). */
-  readonly input?: t.Encoder<I, unknown>;
+  readonly input?: t.Encoder<I, unknown> | undefined;
   /** Decodes `output` of a COMPLETED state; a mismatch is a `DecodeError`. */
-  readonly output?: t.Decoder<unknown, O>;
+  readonly output?: t.Decoder<unknown, O> | undefined;
   /** Decodes `output` of each streamed chunk. */
-  readonly chunk?: t.Decoder<unknown, C>;
+  readonly chunk?: t.Decoder<unknown, C> | undefined;
 }
 
 /**
@@ -61,42 +62,42 @@ export interface EndpointCodecs<I, O, C> {
  */
 export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   /** @default env RUNPOD_API_KEY, then RP_API_KEY */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** @default env RUNPOD_ENDPOINT_ID, then RP_ENDPOINT_ID */
-  readonly endpointId?: string;
+  readonly endpointId?: string | undefined;
   /** @default env RUNPOD_ENDPOINT_BASE_URL, then https://api.runpod.ai/v2 */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
   /** Allow plain `http://` to a host other than loopback (the key would travel in clear). @default false */
-  readonly allowInsecure?: boolean;
+  readonly allowInsecure?: boolean | undefined;
   /** The fetch the default transport calls. @default cross-fetch */
-  readonly fetch?: FetchLike;
+  readonly fetch?: FetchLike | undefined;
   /**
    * Replaces the HTTP layer entirely (e.g. the fake of `runpod-rx/testing`); `fetch` is then unused.
    * An error of it that shows the key becomes a `NetworkError` with the key redacted.
    */
-  readonly transport?: Transport;
+  readonly transport?: Transport | undefined;
   /** Clock of every timer, deadline and backoff. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Time one HTTP exchange may take, in ms, on top of any server-side `wait`. @default 30000 */
-  readonly requestTimeout?: number;
+  readonly requestTimeout?: number | undefined;
   /** Built-in retries; `false` turns them off. Fields not given keep their defaults. */
-  readonly retry?: Partial<RetryPolicy> | false;
+  readonly retry?: OptionalFields<RetryPolicy> | false | undefined;
   /** Polling used when status-sync is not served. */
-  readonly polling?: Partial<PollingPolicy>;
+  readonly polling?: OptionalFields<PollingPolicy> | undefined;
   /**
    * Most requests in flight at once per route group; the rest wait their turn (FIFO). While
    * requests wait, long-polls hand their slot on every 2 s, so thousands of watched jobs share
    * the slots fairly. `false` removes the limits.
    * @default RUNPOD_CONCURRENCY (run 200, runsync 400, status/status-sync/stream 400, cancel 20)
    */
-  readonly concurrency?: Partial<Record<ConcurrencyGroup, number>> | false;
+  readonly concurrency?: OptionalFields<Record<ConcurrencyGroup, number>> | false | undefined;
   /** Longest server-side `wait` of runsync and status-sync long-polls, in ms. @default 90000 */
-  readonly longPollWait?: number;
+  readonly longPollWait?: number | undefined;
   /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
-  readonly streamWait?: number;
-  readonly codecs?: EndpointCodecs<I, O, C>;
+  readonly streamWait?: number | undefined;
+  readonly codecs?: EndpointCodecs<I, O, C> | undefined;
   /** Receives request, response, retry and cancel events. Exceptions it throws are ignored. */
-  readonly onEvent?: (event: RunpodEvent) => void;
+  readonly onEvent?: ((event: RunpodEvent) => void) | undefined;
   /** Where env defaults are read. @default process.env when it exists */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }

@@ -9,7 +9,7 @@ import type { EndpointHealth, PurgeQueueResponse, RunResponse, StreamChunk } fro
  */
 export interface CallOptions {
   /** Request timeout for this call, in ms, instead of the endpoint's `requestTimeout`. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
 }
 
 /**
@@ -18,9 +18,9 @@ export interface CallOptions {
  */
 export interface WatchOptions {
   /** Overall deadline in ms; passing it errors with `TimeoutError` carrying the job id. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** Poll `/status` every `pollInterval` ms instead of long-polling `/status-sync`. */
-  readonly pollInterval?: number;
+  readonly pollInterval?: number | undefined;
 }
 
 /**
@@ -29,7 +29,7 @@ export interface WatchOptions {
  */
 export interface StreamOptions {
   /** Overall deadline in ms; passing it errors with `TimeoutError` carrying the job id. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
 }
 
 /**
@@ -38,12 +38,12 @@ export interface StreamOptions {
  */
 export interface OwnedJobOptions {
   /** Overall deadline in ms; passing it errors with `TimeoutError` (and cancels the job). */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /**
    * Send POST /cancel when the subscriber leaves, or the deadline passes, before a terminal state.
    * @default true
    */
-  readonly cancelOnAbandon?: boolean;
+  readonly cancelOnAbandon?: boolean | undefined;
 }
 
 /**
@@ -52,7 +52,7 @@ export interface OwnedJobOptions {
  */
 export interface SubmitOptions extends OwnedJobOptions {
   /** Poll `/status` every `pollInterval` ms instead of long-polling `/status-sync`. */
-  readonly pollInterval?: number;
+  readonly pollInterval?: number | undefined;
 }
 
 /**

@@ -12,8 +12,10 @@ import {
   type BudgetBucket,
 } from '../../operators/request-budget.js';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from './fake-transport.js';
+import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';
 import type { JobTimeline } from './timelines.js';
+import type { OptionalFields } from '../optional-fields.js';
 
 /**
  * Answers the first `times` requests of a route (or of any route) with a 429.
@@ -21,11 +23,11 @@ import type { JobTimeline } from './timelines.js';
  */
 export interface ThrottleScript {
   /** The route throttled. @default every route */
-  readonly route?: RouteName;
+  readonly route?: RouteName | undefined;
   /** How many requests get a 429 before the others go through. @default 1 */
-  readonly times?: number;
+  readonly times?: number | undefined;
   /** The `Retry-After` header: seconds (`2`) or an HTTP date. @default no header */
-  readonly retryAfter?: string | number;
+  readonly retryAfter?: string | number | undefined;
 }
 
 /**
@@ -35,9 +37,9 @@ export interface ThrottleScript {
  */
 export interface FakeRateLimits {
   /** @default 10000 */
-  readonly window?: number;
+  readonly window?: number | undefined;
   /** Requests per window per bucket; buckets not given keep RunPod's numbers. @default RUNPOD_RATE_LIMITS */
-  readonly limits?: Partial<Readonly<Record<BudgetBucket, number>>>;
+  readonly limits?: OptionalFields<Readonly<Record<BudgetBucket, number>>> | undefined;
 }
 
 /**
@@ -48,39 +50,48 @@ export interface FakeRateLimits {
  */
 export interface FakeEndpointOptions<I = unknown, O = unknown, C = unknown> {
   /** Virtual clock: pass the `TestScheduler`. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /**
    * The jobs `/run` and `/runsync` create: one timeline for every job, a list (the n-th job gets
    * the n-th), or a function of the job's index (from 0) and the request.
    * @default none: /run and /runsync must be scripted by `handler` or `routes`
    */
-  readonly jobs?: JobTimeline | readonly JobTimeline[] | ((index: number, request: HttpRequest) => JobTimeline);
+  readonly jobs?:
+    JobTimeline | readonly JobTimeline[] | ((index: number, request: HttpRequest) => JobTimeline) | undefined;
+  /**
+   * Names each job `/run` or `/runsync` creates whose timeline has no id, from the request's
+   * `input` and the job's index (from 0, in creation order). Derive it from the input (e.g.
+   * `(input) => \`job-${(input as { n: number }).n}\``) so that ids follow your source's order
+   * whatever order the requests arrive in (concurrency, retries after a 429).
+   * @default `job-1`, `job-2`, … (`sync-job-n` for /runsync), in creation order
+   */
+  readonly jobId?: ((input: unknown, index: number) => string) | undefined;
   /** Jobs that already exist when the fake is created (each needs an id): for `watch` and `stream` tests. @default none */
-  readonly existingJobs?: readonly JobTimeline[];
+  readonly existingJobs?: readonly JobTimeline[] | undefined;
   /** Scripts a route's answers, typically `cold()` marbles of responses. @default none */
-  readonly routes?: Partial<Readonly<Record<RouteName, FakeHandler>>>;
+  readonly routes?: OptionalFields<Readonly<Record<RouteName, FakeHandler>>> | undefined;
   /** Scripts any answer; return `undefined` to leave the request to `routes` and the jobs. @default none */
-  readonly handler?: FakeHandler;
+  readonly handler?: FakeHandler | undefined;
   /** 429s to send first. @default none */
-  readonly throttle?: ThrottleScript | readonly ThrottleScript[];
+  readonly throttle?: ThrottleScript | readonly ThrottleScript[] | undefined;
   /** Enforce RunPod's rate limits (`true` for RunPod's numbers). @default false */
-  readonly rateLimits?: boolean | FakeRateLimits;
+  readonly rateLimits?: boolean | FakeRateLimits | undefined;
   /** Time each simulated answer takes, in ms, once the server has decided it. @default 1 */
-  readonly latency?: number;
+  readonly latency?: number | undefined;
   /** @default 'ep' */
-  readonly endpointId?: string;
+  readonly endpointId?: string | undefined;
   /**
    * Wraps the fake transport before the endpoint uses it, as you would wrap the real one (e.g.
    * `budget.wrap`); the log still records what reaches the fake.
    * @default none
    */
-  readonly intercept?: (transport: Transport) => Transport;
+  readonly intercept?: ((transport: Transport) => Transport) | undefined;
   /**
    * Passed to `createEndpoint` (transport, scheduler and endpoint id are the fake's). The fake fixes
    * the jitter of the built-in retries at `random: () => 0.5` so that backoff delays are exact.
    * @default { apiKey: 'test-key', retry: { random: () => 0.5 } }
    */
-  readonly config?: Omit<EndpointConfig<I, O, C>, 'transport' | 'scheduler' | 'endpointId'>;
+  readonly config?: Omit<EndpointConfig<I, O, C>, 'transport' | 'scheduler' | 'endpointId'> | undefined;
 }
 
 /**
@@ -95,6 +106,15 @@ export interface FakeEndpoint<I = unknown, O = unknown, C = unknown> extends Fak
   stateOf(id: string): JobState | undefined;
   /** Ids of the simulated jobs, in creation order. */
   readonly jobIds: readonly string[];
+  /**
+   * The most simulated jobs in flight at one moment (scheduler clock): created and not yet in a
+   * terminal state (COMPLETED, FAILED, CANCELLED, TIMED_OUT). A job still running counts until now.
+   *
+   * @example
+   * flush();
+   * expect(fake.maxJobsInFlight()).toBe(3); // fanOut's concurrency: 3 held
+   */
+  maxJobsInFlight(): number;
 }
 
 interface SimJob {
@@ -143,6 +163,13 @@ function readyChunks(job: SimJob, t: number): JobTimeline['chunks'] {
   return chunks.slice(job.drained, end);
 }
 
+/** When the job reached a terminal state (its timeline's or a cancel), or Infinity. */
+function endOf(job: SimJob): number {
+  const last = job.timeline.steps[job.timeline.steps.length - 1];
+  const natural = isTerminal(last.state.status) ? job.createdAt + last.at : Infinity;
+  return job.cancelledAt !== undefined && job.cancelledAt < natural ? job.cancelledAt : natural;
+}
+
 /** The next moment after `t` at which the job's state or chunks change, or Infinity. */
 function nextEventAfter(job: SimJob, t: number): number {
   let next = Infinity;
@@ -164,6 +191,14 @@ function nextEventAfter(job: SimJob, t: number): number {
 function jobIdOf(path: string): string {
   const bare = path.split('?')[0];
   return decodeURIComponent(bare.slice(bare.lastIndexOf('/') + 1));
+}
+
+function inputOf(request: HttpRequest): unknown {
+  try {
+    return (JSON.parse(request.body ?? '{}') as { input?: unknown }).input;
+  } catch {
+    return undefined;
+  }
 }
 
 function waitOf(request: HttpRequest): number {
@@ -218,7 +253,12 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
           window: (options.rateLimits === true ? undefined : options.rateLimits.window) ?? RUNPOD_RATE_WINDOW,
           limits: {
             ...RUNPOD_RATE_LIMITS,
-            ...(options.rateLimits === true ? {} : options.rateLimits.limits),
+            // a bucket given as undefined keeps RunPod's number
+            ...Object.fromEntries(
+              Object.entries(options.rateLimits === true ? {} : (options.rateLimits.limits ?? {})).filter(
+                ([, limit]) => limit !== undefined,
+              ),
+            ),
           } as Record<BudgetBucket, number>,
           seen: new Map<BudgetBucket, number[]>(),
         };
@@ -291,7 +331,14 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
         const timeline = timelineFor(created, request);
         if (timeline === undefined) return undefined;
         created++;
-        const job = addJob(timeline, request.route === 'run' ? `job-${created}` : `sync-job-${created}`);
+        const job = addJob(
+          timeline,
+          options.jobId !== undefined
+            ? options.jobId(inputOf(request), created - 1)
+            : request.route === 'run'
+              ? `job-${created}`
+              : `sync-job-${created}`,
+        );
         if (request.route === 'run') return answer(json({ id: job.id, status: stateAt(job, now).status }));
         return hold(
           job,
@@ -390,7 +437,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
   const endpoint = createEndpoint<I, O, C>({
     apiKey: 'test-key',
     ...config,
-    retry: config.retry === false ? false : { random: () => 0.5, ...config.retry },
+    retry: config.retry === false ? false : { ...config.retry, random: config.retry?.random ?? (() => 0.5) },
     endpointId,
     scheduler,
     transport: options.intercept ? options.intercept(fake.transport) : fake.transport,
@@ -404,5 +451,6 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
       return job === undefined ? undefined : stateAt(job, scheduler.now());
     },
     jobIds,
+    maxJobsInFlight: () => maxAtOnce([...jobs.values()].map((job) => ({ start: job.createdAt, end: endOf(job) }))),
   };
 }

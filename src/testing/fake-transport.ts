@@ -1,5 +1,6 @@
 import { asyncScheduler, Observable, throwError, type SchedulerLike } from 'rxjs';
 import type { HttpRequest, HttpResponse, RouteName, Transport } from '../transport/transport.js';
+import { maxAtOnce, maxInWindow } from './peaks.js';
 
 /** What became of a request the fake transport received. @category testing */
 export type FakeRequestState = 'open' | 'answered' | 'failed' | 'cancelled';
@@ -63,6 +64,23 @@ export interface FakeTransport {
    * expectSubscriptions(fake.subscriptions('GET /ep/status-sync/*')).toBe('-^ 298ms !');
    */
   subscriptions(matcher?: RequestMatcher): RequestSubscriptionLog[];
+  /**
+   * The most matching requests open at one moment: sent and not yet answered, failed or
+   * cancelled (one still open counts until now). A request answered at the very moment it was
+   * sent is never in flight.
+   *
+   * @example
+   * expect(fake.maxInFlight('GET /ep/status-sync/*')).toBe(2); // the concurrency cap held
+   */
+  maxInFlight(matcher?: RequestMatcher): number;
+  /**
+   * The most matching requests sent within any `window` ms, `(t - window, t]`, as RunPod counts
+   * them for its rate limits.
+   *
+   * @example
+   * expect(fake.maxInWindow(10_000, 'POST /ep/run')).toBe(1000); // never over RunPod's /run limit
+   */
+  maxInWindow(window: number, matcher?: RequestMatcher): number;
 }
 
 /**
@@ -193,10 +211,19 @@ export function createFakeTransport(handler: FakeHandler, scheduler: SchedulerLi
       };
     });
 
+  const selected = (matcher: RequestMatcher | undefined) =>
+    matcher === undefined ? requests : requests.filter(toPredicate(matcher));
+
   return {
     transport,
     requests,
     match: (matcher) => requests.filter(toPredicate(matcher)),
+    maxInFlight: (matcher) => maxAtOnce(selected(matcher).map((r) => ({ start: r.at, end: r.endedAt ?? Infinity }))),
+    maxInWindow: (window, matcher) =>
+      maxInWindow(
+        selected(matcher).map((r) => r.at),
+        window,
+      ),
     expectOne(matcher, description) {
       const found = requests.filter(toPredicate(matcher));
       if (found.length !== 1) {

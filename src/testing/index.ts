@@ -7,7 +7,7 @@
  * - Timelines: {@link jobTimeline} (marbles), {@link completedJob}, {@link failedJob},
  *   {@link streamingJob}, {@link endlessJob}.
  * - Responses: {@link json}, {@link throttled}, {@link text}.
- * - {@link createTestScheduler}: errors compared by name and message.
+ * - {@link createTestScheduler}: marbles compared with {@link deepEqual} (class-aware, like jest).
  * @packageDocumentation
  */
 export { createFakeEndpoint } from './fake-endpoint.js';
@@ -22,7 +22,9 @@ export type {
   RequestSubscriptionLog,
 } from './fake-transport.js';
 export { json, text, throttled } from './responses.js';
-export { createTestScheduler, normalizeErrors } from './test-scheduler.js';
+export { deepEqual, findDifference } from './deep-equal.js';
+export type { AsymmetricMatcher } from './deep-equal.js';
+export { createTestScheduler } from './test-scheduler.js';
 export { completedJob, endlessJob, failedJob, jobTimeline, streamingJob } from './timelines.js';
 export type {
   CompletedJobOptions,

@@ -27,7 +27,7 @@ export interface TimedChunk {
  */
 export interface JobTimeline {
   /** The id `/run` answers; when absent the fake endpoint names jobs `job-1`, `job-2`, … */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** State changes in time order; the first is at 0. A job with no terminal step never ends. */
   readonly steps: readonly TimedStep[];
   /** Stream chunks in time order. */
@@ -37,11 +37,11 @@ export interface JobTimeline {
 /** Options of {@link jobTimeline}. @category testing */
 export interface JobTimelineOptions {
   /** The job id. @default assigned by the fake endpoint: job-1, job-2, … */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** Marbles of the stream chunks, on the same clock as the states, e.g. `'100ms a 49ms b'`. @default no chunks */
-  readonly chunks?: string;
+  readonly chunks?: string | undefined;
   /** What each chunk character stands for (its `output`); a character without an entry is its own output. @default {} */
-  readonly chunkValues?: Readonly<Record<string, unknown>>;
+  readonly chunkValues?: Readonly<Record<string, unknown>> | undefined;
 }
 
 function toStep(value: JobStatus | JobStep): JobStep {
@@ -104,13 +104,13 @@ export function jobTimeline(
 /** Options of {@link completedJob}. @category testing */
 export interface CompletedJobOptions {
   /** @default assigned by the fake endpoint */
-  readonly id?: string;
-  /** The COMPLETED output. @default { ok: true } */
+  readonly id?: string | undefined;
+  /** The COMPLETED output; given as `undefined`, the job completes with no output. @default { ok: true } */
   readonly output?: unknown;
   /** Time in the queue, in ms. @default 100 */
-  readonly queued?: number;
+  readonly queued?: number | undefined;
   /** Run time, in ms. @default 200 */
-  readonly running?: number;
+  readonly running?: number | undefined;
 }
 
 /**
@@ -149,15 +149,15 @@ export function completedJob(options: CompletedJobOptions = {}): JobTimeline {
 /** Options of {@link failedJob}. @category testing */
 export interface FailedJobOptions {
   /** @default assigned by the fake endpoint */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** RunPod's failure text. @default 'handler raised an exception' */
-  readonly error?: string;
+  readonly error?: string | undefined;
   /** The terminal status. @default 'FAILED' */
-  readonly status?: 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
+  readonly status?: 'FAILED' | 'TIMED_OUT' | 'CANCELLED' | undefined;
   /** Time in the queue, in ms. @default 100 */
-  readonly queued?: number;
+  readonly queued?: number | undefined;
   /** Run time before the failure, in ms; 0 fails straight from the queue. @default 200 */
-  readonly running?: number;
+  readonly running?: number | undefined;
 }
 
 /**
@@ -195,17 +195,17 @@ export function failedJob(options: FailedJobOptions = {}): JobTimeline {
 /** Options of {@link streamingJob}. @category testing */
 export interface StreamingJobOptions {
   /** @default assigned by the fake endpoint */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** The outputs of the chunks, in order. */
   readonly chunks: readonly unknown[];
   /** Time in the queue, in ms. @default 100 */
-  readonly queued?: number;
+  readonly queued?: number | undefined;
   /** Gap before each chunk, in ms. @default 100 */
-  readonly every?: number;
+  readonly every?: number | undefined;
   /** How it ends, at the time of the last chunk: COMPLETED (output = the list of chunks, as RunPod aggregates) or a failure. @default 'COMPLETED' */
-  readonly end?: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+  readonly end?: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | undefined;
   /** Failure text when `end` is FAILED. @default 'handler raised an exception' */
-  readonly error?: string;
+  readonly error?: string | undefined;
 }
 
 /**
@@ -255,9 +255,9 @@ export function streamingJob(options: StreamingJobOptions): JobTimeline {
 /** Options of {@link endlessJob}. @category testing */
 export interface EndlessJobOptions {
   /** @default assigned by the fake endpoint */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** Time in the queue before it starts running (forever), in ms; `Infinity` keeps it queued. @default 100 */
-  readonly queued?: number;
+  readonly queued?: number | undefined;
 }
 
 /**

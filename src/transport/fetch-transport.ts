@@ -36,22 +36,22 @@ export type FetchLike = (
 /** Options of {@link createFetchTransport}. @category transport */
 export interface FetchTransportConfig {
   /** The fetch to call. @default cross-fetch */
-  readonly fetch?: FetchLike;
+  readonly fetch?: FetchLike | undefined;
   /**
    * How long reading a body may take once the headers came, in ms: a body cut short under its
    * Content-Length would otherwise hang node-fetch for ever. When it passes, the connection is
    * closed. @default 30000
    */
-  readonly bodyTimeout?: number;
+  readonly bodyTimeout?: number | undefined;
   /**
    * Largest response body accepted, in bytes. A 2xx body over it is a `DecodeError` (the
    * connection is closed as soon as the limit is crossed, or at once when `Content-Length`
    * announces more); the body of an error status is cut to 64 KiB (or this limit if smaller),
    * since only its start is ever shown. @default 67108864 (64 MiB)
    */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
   /** Drives the body timeout. @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
 }
 
 /** Default {@link FetchTransportConfig.maxBodyBytes}: 64 MiB. */

@@ -17,7 +17,7 @@ export interface HttpRequest {
   readonly route: RouteName;
   readonly headers: Readonly<Record<string, string>>;
   /** JSON text, for POSTs that carry a body. */
-  readonly body?: string;
+  readonly body?: string | undefined;
 }
 
 /**

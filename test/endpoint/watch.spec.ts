@@ -203,8 +203,7 @@ describe('watch', () => {
           .subscribe((state) => ended.push(`${state.id} ${state.status} @${rx.now()}`));
       }
       flush();
-      const open = (at: number) => fake.requests.filter((r) => r.at <= at && (r.endedAt ?? Infinity) > at).length;
-      expect(Math.max(...fake.requests.map((r) => open(r.at)))).toBe(2);
+      expect(fake.maxInFlight()).toBe(2);
       // Long-polls started while others wait hold 2 s, so the two slots take turns.
       expect(fake.requests.map((r) => `${r.at}-${r.endedAt} ${r.path}`)).toEqual([
         '0-1 /ep1/status/a',

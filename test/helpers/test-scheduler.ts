@@ -1,7 +1,7 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { createTestScheduler as createKitScheduler } from 'runpod-rx/testing';
 
-/** The test kit's TestScheduler (errors compared by name and message), asserting with jest. */
+/** The test kit's TestScheduler (class-aware deep equality), printing jest's diff on a mismatch. */
 export function createTestScheduler(): TestScheduler {
   return createKitScheduler((actual, expected) => expect(actual).toEqual(expected));
 }

@@ -4,7 +4,6 @@ import { ConfigError, HttpError, isThrottledError, type RouteName } from 'runpod
 import { createRequestBudget, fanOut, type FanOutResult } from 'runpod-rx/operators';
 import { completedJob, createFakeEndpoint, endlessJob } from 'runpod-rx/testing';
 import { createTestScheduler } from '../helpers/test-scheduler';
-import { maxInWindow } from './max-in-window';
 
 const value = <T>(index: number, item: T, v: unknown): FanOutResult<T, unknown> => ({
   kind: 'value',
@@ -163,7 +162,7 @@ describe('fanOut', () => {
       flush();
       const sent = fake.requests.map((r) => r.at);
       expect(sent).toHaveLength(5000);
-      expect(maxInWindow(sent, 10_000)).toBe(1000);
+      expect(fake.maxInWindow(10_000)).toBe(1000);
       const floor = 40_000;
       expect(Math.max(...sent)).toBeGreaterThanOrEqual(floor);
       expect(Math.max(...sent)).toBeLessThanOrEqual(floor * 1.15);
@@ -226,12 +225,7 @@ describe('fanOut', () => {
       expectSubscriptions(statuses.subscriptions).toBe('^!');
       expectSubscriptions(streams.subscriptions).toBe('^!');
       flush();
-      expect(
-        maxInWindow(
-          fake.requests.map((r) => r.at),
-          10_000,
-        ),
-      ).toBe(2000);
+      expect(fake.maxInWindow(10_000)).toBe(2000);
     });
   });
 
@@ -256,18 +250,8 @@ describe('fanOut', () => {
       expectObservable(done$).toBe('2301ms (n|)', { n: 30 });
       expectSubscriptions(start.subscriptions).toBe('^!');
       flush();
-      expect(
-        maxInWindow(
-          fake.match('POST /ep/run').map((r) => r.at),
-          1000,
-        ),
-      ).toBe(10);
-      expect(
-        maxInWindow(
-          fake.match('GET /ep/status-sync/*').map((r) => r.at),
-          1000,
-        ),
-      ).toBe(10);
+      expect(fake.maxInWindow(1000, 'POST /ep/run')).toBe(10);
+      expect(fake.maxInWindow(1000, 'GET /ep/status-sync/*')).toBe(10);
       expect(fake.requests).toHaveLength(60);
     });
   });

@@ -4,7 +4,7 @@ import { ConfigError, type HttpRequest, type RouteName } from 'runpod-rx';
 import { createRequestBudget, RUNPOD_RATE_LIMITS } from 'runpod-rx/operators';
 import { createFakeTransport, json } from 'runpod-rx/testing';
 import { createTestScheduler } from '../helpers/test-scheduler';
-import { maxInWindow } from './max-in-window';
+import { maxInWindow } from '../../src/testing/peaks';
 
 const request = (route: RouteName, path = `/ep/${route}`): HttpRequest => ({
   method: route === 'cancel' || route === 'run' ? 'POST' : 'GET',

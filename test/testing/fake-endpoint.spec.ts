@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
-import { switchMap, tap } from 'rxjs';
+import { count, switchMap, takeLast, tap } from 'rxjs';
+import { fanOut } from 'runpod-rx/operators';
 import { TestScheduler } from 'rxjs/testing';
 import { DecodeError, NotFoundError, ThrottledError, type HttpRequest } from 'runpod-rx';
 import { completedJob, createFakeEndpoint, endlessJob, json, streamingJob } from 'runpod-rx/testing';
@@ -30,6 +31,55 @@ describe('createFakeEndpoint', () => {
       flush();
       expect(fake.jobIds).toEqual(['job-1', 'mine']);
     });
+  });
+
+  it('jobId names jobs from their input, so ids follow the source order even when a 429 reorders /run', () => {
+    const run = (jobId?: (input: unknown) => string) => {
+      const ids: string[] = [];
+      let created: readonly string[] = [];
+      const scheduler = createTestScheduler();
+      scheduler.run(({ expectObservable, flush }) => {
+        const fake = createFakeEndpoint({
+          scheduler,
+          jobs: completedJob(),
+          throttle: { route: 'run', times: 1, retryAfter: 1 }, // the first /run (n = 1) waits 1 s
+          ...(jobId !== undefined && { jobId }),
+        });
+        for (const n of [1, 2]) fake.endpoint.run({ input: { n } }).subscribe(({ id }) => ids.push(`${n}:${id}`));
+        expectObservable(fake.endpoint.health()).toBe('-(h|)', { h: expect.any(Object) });
+        flush();
+        created = fake.jobIds;
+      });
+      return { ids, created };
+    };
+    expect(run()).toEqual({ ids: ['2:job-1', '1:job-2'], created: ['job-1', 'job-2'] });
+    expect(run((input) => `job-${(input as { n: number }).n}`)).toEqual({
+      ids: ['2:job-2', '1:job-1'],
+      created: ['job-2', 'job-1'],
+    });
+  });
+
+  it('maxJobsInFlight reads the most jobs running at once; maxInFlight the most open requests', () => {
+    const peak = (concurrency: number) => {
+      let jobs = 0;
+      let polls = 0;
+      const scheduler = createTestScheduler();
+      scheduler.run(({ cold, expectObservable, flush }) => {
+        const fake = createFakeEndpoint({ scheduler, jobs: completedJob({ queued: 100, running: 200 }) });
+        const done$ = cold('(abcdef|)').pipe(
+          fanOut((n) => fake.endpoint.submit({ input: { n } }).pipe(takeLast(1)), { concurrency, route: null }),
+          count(),
+        );
+        expectObservable(done$).toBe(concurrency >= 6 ? '301ms (n|)' : '602ms (n|)', { n: 6 });
+        flush();
+        jobs = fake.maxJobsInFlight();
+        polls = fake.maxInFlight('GET /ep/status-sync/*');
+        expect(fake.maxInWindow(300, 'POST /ep/run')).toBe(concurrency);
+      });
+      return { jobs, polls };
+    };
+    expect(peak(3)).toEqual({ jobs: 3, polls: 3 });
+    expect(peak(6)).toEqual({ jobs: 6, polls: 6 });
   });
 
   it('/status answers the state at that moment; an unknown job is a 404', () => {
@@ -146,6 +196,26 @@ describe('createFakeEndpoint', () => {
       expectSubscriptions(fake.subscriptions()).toBe(['^!', '^!', '^!']);
       flush();
       expect(fake.jobIds).toEqual(['j0', 'j1']);
+    });
+  });
+
+  it('options given as undefined keep their defaults (forwarded optional values)', () => {
+    rx.run(({ expectObservable, flush }) => {
+      const fake = createFakeEndpoint({
+        scheduler: rx,
+        latency: undefined,
+        endpointId: undefined,
+        jobId: undefined,
+        jobs: completedJob({ id: 'j1', output: 7, queued: undefined, running: undefined }),
+        rateLimits: { window: undefined, limits: { run: undefined, status: undefined } },
+        config: { retry: { random: undefined, count: undefined } },
+      });
+      expectObservable(fake.endpoint.runSync({ input: {} })).toBe('301ms (c|)', {
+        c: { id: 'j1', status: 'COMPLETED', output: 7, delayTime: 100, executionTime: 200 },
+      });
+      flush();
+      fake.expectOne('POST /ep/runsync');
+      expect(fake.maxInWindow(10_000)).toBe(1);
     });
   });
 
