@@ -99,7 +99,7 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   /** Receives request, response, retry and cancel events. Exceptions it throws are ignored. */
   readonly onEvent?: ((event: RunpodEvent) => void) | undefined;
   /** Where env defaults are read. @default process.env when it exists */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** Config with every default applied and checked. The key lives only in `authorization`. */
