@@ -21,6 +21,8 @@ export interface EngineDeps {
   defaultWorkers: number;
   defaultHandler: EmulatorHandler;
   endpoints: Record<string, EmulatorEndpointOptions>;
+  /** Default of {@link EmulatorEndpointOptions.returnAggregateStream}. */
+  returnAggregateStream: boolean;
   retention: { runMs: number; runsyncMs: number };
 }
 
@@ -39,13 +41,18 @@ export class Engine {
   /** @param deps collaborators and settings. */
   constructor(private readonly deps: EngineDeps) {}
 
+  /** The options given for `endpointId`, if any. */
+  private ownOptions(endpointId: string): EmulatorEndpointOptions | undefined {
+    return Object.prototype.hasOwnProperty.call(this.deps.endpoints, endpointId)
+      ? this.deps.endpoints[endpointId]
+      : undefined;
+  }
+
   /** The runtime of `endpointId`, created on first use. */
   endpoint(endpointId: string): EndpointRuntime {
     let ep = this.endpoints.get(endpointId);
     if (!ep) {
-      const own = Object.prototype.hasOwnProperty.call(this.deps.endpoints, endpointId)
-        ? this.deps.endpoints[endpointId]
-        : undefined;
+      const own = this.ownOptions(endpointId);
       ep = new EndpointRuntime(
         endpointId,
         own?.handler ?? this.deps.defaultHandler,
@@ -225,6 +232,11 @@ export class Engine {
       run.controller.signal,
       this.deps.timers,
       {
+        workerId: worker.id,
+        returnAggregateStream:
+          this.ownOptions(job.endpointId)?.returnAggregateStream ?? this.deps.returnAggregateStream,
+      },
+      {
         isCurrent: () => job.run === run && !this.closed && !job.deleted,
         progress: (update) => {
           job.progress = update;
@@ -320,7 +332,7 @@ export class Engine {
       ep.enqueue(job, true);
       return;
     }
-    // GUESS: the error text of a job whose worker died twice.
+    // GUESS: the error text of a job whose worker died twice (the platform's, not a worker report).
     this.finish(job, 'FAILED', { error: `Worker exited unexpectedly: ${message}` });
   }
 

@@ -75,7 +75,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
  *   headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
  *   body: JSON.stringify({ input: { mock_return: 'hi' } }),
  * });
- * // → 200 {"id":"sync-…-u1","status":"COMPLETED","output":"hi",…}
+ * // → 200 {"id":"sync-…-e1","status":"COMPLETED","output":"hi",…}
  * await emu.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -109,6 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     defaultWorkers: workers,
     defaultHandler: options.handler ?? mockWorker,
     endpoints: options.endpoints ?? {},
+    returnAggregateStream: options.returnAggregateStream === true,
     retention: {
       runMs: nonNegative('retention.runMs', options.retention?.runMs, DEFAULT_RUN_RETENTION_MS),
       runsyncMs: nonNegative('retention.runsyncMs', options.retention?.runsyncMs, DEFAULT_RUNSYNC_RETENTION_MS),

@@ -5,7 +5,7 @@ export type EmulatorJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAIL
 
 /** The job as a handler sees it. */
 export interface EmulatorHandlerJob {
-  /** Job id (`<uuid>-u1` or `sync-<uuid>-u1`). */
+  /** Job id (`<uuid>-u1` or `sync-<uuid>-u1`; the suffix varies: `-e1`, `-e2`, …). */
   readonly id: string;
   /** The request's `input`, as sent. */
   readonly input: unknown;
@@ -27,11 +27,13 @@ export interface EmulatorHandlerContext {
 }
 
 /**
- * A job handler (the worker code). Return a value (the job's `output`), a promise
- * of one, or an async iterable: each item becomes a `{ output: item }` chunk on
- * `/stream`, and the job's aggregate `output` is the list of items. Throwing makes
- * the job FAILED with the error's message; throwing a `WorkerCrash` simulates a
- * dying worker.
+ * A job handler (the worker code), run as RunPod's Python worker SDK runs one. Return a value
+ * (the job's `output`; an object with a truthy `error` fails the job with that text), a promise
+ * of one, or an async iterable: each item becomes a `{ output: item }` chunk on `/stream`, and
+ * the job's aggregate `output` is the list of items only where `returnAggregateStream` is set
+ * (otherwise the job has no `output`). Throwing makes the job FAILED with the worker SDK's
+ * JSON-encoded report (`error_type`, `error_message`, `error_traceback`, …) as its `error`;
+ * throwing a `WorkerCrash` simulates a dying worker.
  */
 export type EmulatorHandler = (
   job: EmulatorHandlerJob,
