@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { createKeyCheck } from './auth.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { realClock } from './clock.js';
 import { Engine } from './engine.js';
 import { FaultInjector } from './faults.js';
@@ -17,6 +18,7 @@ import { mockWorker } from './mock-worker.js';
 import { createPipeline } from './pipeline.js';
 import { seededStream } from './prng.js';
 import { RateLimiter } from './rate-limiter.js';
+import { DEFAULT_MAX_QUEUED_JOBS } from './routes/queue-full.js';
 import { listen } from './server.js';
 import { StatsCollector } from './stats.js';
 import { TimerSet } from './timers.js';
@@ -31,6 +33,7 @@ export { DEFAULT_RATE_LIMITS } from './rate-limiter.js';
 export type { RateGroup } from './rate-limiter.js';
 export type {
   Emulator,
+  EmulatorConcurrencyLimits,
   EmulatorEndpointOptions,
   EmulatorFaultKind,
   EmulatorFaults,
@@ -91,6 +94,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const scale = options.rateLimitScale ?? 1;
   if (!Number.isFinite(scale) || scale <= 0) throw new RangeError('rateLimitScale must be a positive number');
+  const concurrency =
+    options.concurrencyLimits === false ? undefined : new ConcurrencyLimiter(options.concurrencyLimits ?? {});
+  const maxQueuedJobs =
+    options.maxQueuedJobs === false
+      ? Number.POSITIVE_INFINITY
+      : positiveInt('maxQueuedJobs', options.maxQueuedJobs, DEFAULT_MAX_QUEUED_JOBS);
   const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000);
   const headersTimeoutMs = Math.min(positiveInt('maxHeaderMs', options.maxHeaderMs, 10_000), requestTimeoutMs);
 
@@ -125,6 +134,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     send,
     keyCheck: createKeyCheck(options.apiKey),
     rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
+    concurrency,
+    maxQueuedJobs,
     faults: new FaultInjector(options.faults, seededStream(seed, 0)),
     isClosed: () => closed,
   });

@@ -8,6 +8,8 @@ export class StatsCollector {
     responses: {},
     faults: { throttle: 0, serverError: 0, reset: 0, malformed: 0, truncated: 0, latency: 0 },
     rateLimited: 0,
+    concurrencyLimited: 0,
+    queueFull: 0,
     jobsCreated: 0,
     jobsCompleted: 0,
     jobsFailed: 0,

@@ -73,6 +73,21 @@ export interface EmulatorRateLimits {
   windowMs?: number;
 }
 
+/**
+ * Requests in flight at once per endpoint and route group (RunPod: run 200, runsync 400, status
+ * 400 shared by `/status`, `/status-sync` and `/stream`, cancel 20). Beyond them: 429.
+ */
+export interface EmulatorConcurrencyLimits {
+  /** `/run`; default 200. */
+  run?: number;
+  /** `/runsync` (held until the job ends or its wait runs out); default 400. */
+  runsync?: number;
+  /** `/status` + `/status-sync` + `/stream`, shared; default 400. */
+  status?: number;
+  /** `/cancel`; default 20. */
+  cancel?: number;
+}
+
 /** Routes of the emulated API, as counted in {@link EmulatorStats.requests}. */
 export type EmulatorRoute =
   'run' | 'runsync' | 'status' | 'status-sync' | 'stream' | 'cancel' | 'retry' | 'purge-queue' | 'health';
@@ -128,6 +143,17 @@ export interface EmulatorOptions {
   rateLimits?: false | EmulatorRateLimits;
   /** Multiplies every rate limit (e.g. 0.01 for tests); default 1. */
   rateLimitScale?: number;
+  /**
+   * `false` disables the concurrent-request limits; numbers override RunPod's (run 200, runsync
+   * 400, status group 400, cancel 20). A request over its group's limit gets 429 `Retry-After: 1`.
+   */
+  concurrencyLimits?: false | EmulatorConcurrencyLimits;
+  /**
+   * Most jobs waiting in an endpoint's queue; beyond it `/run` and `/runsync` answer 429
+   * `Retry-After: 1` and create no job. `false` disables the check. Default 50,000 (GUESS: the
+   * queue capacity RunPod documents for batch jobs; see docs/conformance.md).
+   */
+  maxQueuedJobs?: number | false;
   /** Fault injection; default none. */
   faults?: EmulatorFaults;
   /** Seed for fault draws and ids; default random. */
@@ -184,6 +210,10 @@ export interface EmulatorStats {
   faults: Record<EmulatorFaultKind, number>;
   /** Requests refused by the rate limiter (not counting injected throttles). */
   rateLimited: number;
+  /** Requests refused for too many requests in flight (concurrency limits). */
+  concurrencyLimited: number;
+  /** `/run` and `/runsync` requests refused because the endpoint's queue was full. */
+  queueFull: number;
   /** Jobs created by `/run` and `/runsync`. */
   jobsCreated: number;
   /** Jobs that ended COMPLETED. */

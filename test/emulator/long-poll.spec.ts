@@ -176,7 +176,8 @@ describe('emulator: long-polls (runsync, status-sync, stream)', () => {
 
   it('forgets held requests whose client went away (1,000 at once, nothing leaks)', async () => {
     const clock = createManualClock();
-    const emu = await pool.start({ clock, rateLimits: false });
+    // 1,000 held at once is over RunPod's 400 concurrent status-group requests: limits off.
+    const emu = await pool.start({ clock, rateLimits: false, concurrencyLimits: false });
     const run = await api(emu, 'POST', '/ep/run', { body: { input: { mock_delay: 1000 } } });
     const held = Array.from({ length: 1000 }, (_, i) =>
       holdRequest(emu, `/ep/${i % 2 ? 'status-sync' : 'stream'}/${run.json.id}?wait=90000`),

@@ -3,6 +3,7 @@ import type { Engine } from '../engine.js';
 import type { JsonSender } from '../http-io.js';
 import type { JobRecord } from '../job.js';
 import type { LongPolls } from '../long-poll.js';
+import type { StatsCollector } from '../stats.js';
 
 /** Everything a route handler needs for one request. */
 export interface RouteContext {
@@ -11,6 +12,9 @@ export interface RouteContext {
   readonly engine: Engine;
   readonly longPolls: LongPolls;
   readonly send: JsonSender;
+  readonly stats: StatsCollector;
+  /** Most queued jobs per endpoint before `/run` and `/runsync` answer 429 (`Infinity`: no limit). */
+  readonly maxQueuedJobs: number;
   readonly endpointId: string;
   /** The `{id}` path segment, for routes that have one. */
   readonly jobId?: string;

@@ -1,6 +1,7 @@
 import { isTerminal } from '../job.js';
 import { parseJobRequest } from '../job-request.js';
 import { sendError, type RouteHandler } from './context.js';
+import { refuseWhenQueueFull } from './queue-full.js';
 import { answerWhen, readWait } from './waits.js';
 
 /** Default and bounds of `/runsync?wait=` (RunPod: 90 s, 1 s–5 min). */
@@ -20,6 +21,7 @@ export const runsyncRoute: RouteHandler = (ctx) => {
     sendError(ctx, 400, parsed.message);
     return;
   }
+  if (refuseWhenQueueFull(ctx)) return;
   const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
   // A job still queued or running when the wait ends answers with its id and status only.
   answerWhen(
