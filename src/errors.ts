@@ -66,8 +66,9 @@ export class InvalidInputError extends RunpodError {
 }
 
 /**
- * The request body is larger than RunPod accepts (10 MB for /run, 20 MB for /runsync). Checked
- * before sending.
+ * The request body is larger than RunPod accepts (10 MB for /run, 20 MB for /runsync, read as
+ * 10,000,000 and 20,000,000 bytes; `EndpointConfig.payloadLimits` changes them). Checked before
+ * sending.
  * @category errors
  */
 export class PayloadTooLargeError extends RunpodError {

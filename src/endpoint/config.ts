@@ -1,5 +1,6 @@
 import type * as t from 'io-ts';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { PAYLOAD_LIMITS } from '../codecs/job-request.js';
 import { ConfigError } from '../errors.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
@@ -87,6 +88,13 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   readonly concurrency?: Partial<Record<ConcurrencyGroup, number>> | false;
   /** Longest server-side `wait` of runsync and status-sync long-polls, in ms. @default 90000 */
   readonly longPollWait?: number;
+  /**
+   * Largest request body of `/run` and `/runsync`, in bytes, checked before sending (a bigger one
+   * fails with `PayloadTooLargeError`). RunPod documents "10 MB" and "20 MB"; the defaults read
+   * them as decimal megabytes, the conservative reading.
+   * @default run 10000000, runsync 20000000
+   */
+  readonly payloadLimits?: Partial<Readonly<Record<'run' | 'runsync', number>>>;
   /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
   readonly streamWait?: number;
   readonly codecs?: EndpointCodecs<I, O, C>;
@@ -108,6 +116,7 @@ export interface ResolvedConfig<I, O, C> {
   readonly polling: PollingPolicy;
   readonly concurrency: Readonly<Record<ConcurrencyGroup, number>> | false;
   readonly longPollWait: number;
+  readonly payloadLimits: Readonly<Record<'run' | 'runsync', number>>;
   readonly streamWait: number;
   readonly codecs: EndpointCodecs<I, O, C>;
   readonly emit: (event: RunpodEvent) => void;
@@ -192,6 +201,16 @@ function resolveConcurrency(
   return limits;
 }
 
+function resolvePayloadLimits(limits: EndpointConfig['payloadLimits']): Readonly<Record<'run' | 'runsync', number>> {
+  const resolved = withDefaults(PAYLOAD_LIMITS, limits);
+  for (const [route, limit] of Object.entries(resolved)) {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new ConfigError(`payloadLimits.${route} must be a whole number of bytes ≥ 1`);
+    }
+  }
+  return resolved;
+}
+
 /** Applies defaults and env fallbacks; throws {@link ConfigError} on anything missing or malformed. */
 export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): ResolvedConfig<I, O, C> {
   if (typeof config !== 'object' || config === null) throw new ConfigError('createEndpoint takes an options object');
@@ -240,6 +259,7 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     },
     concurrency: resolveConcurrency(config.concurrency),
     longPollWait: positive('longPollWait', config.longPollWait, 90_000),
+    payloadLimits: resolvePayloadLimits(config.payloadLimits),
     streamWait: positive('streamWait', config.streamWait, 3_000),
     codecs: config.codecs ?? {},
     emit: onEvent
