@@ -5,6 +5,7 @@ import {
   isJobTimedOutError,
   isTerminal,
   isTimeoutError,
+  jobEndedError,
   type JobState,
 } from '../../index.js';
 import { HELP, jsonValue, milliseconds, parseCommand } from '../args.js';
@@ -103,7 +104,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
       return outcome === 'timeout' ? EXIT.error : EXIT.jobFailed;
     }
     if (last.status !== 'COMPLETED') {
-      io.stderr.write(`job ${last.id} ended ${last.status}${last.error ? `: ${last.error}` : ''}\n`);
+      // The typed error's message: a worker's JSON failure report shows as its error_message.
+      io.stderr.write(`${jobEndedError(last).message}\n`);
       return EXIT.jobFailed;
     }
     if (!values.stream && last.output !== undefined) io.stdout.write(`${show(last.output)}\n`);
