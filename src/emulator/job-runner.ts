@@ -38,6 +38,13 @@ function errorField(value: unknown): string | undefined {
   return typeof value.error === 'string' ? value.error : JSON.stringify(value.error);
 }
 
+/** Stops a generator whose results no longer matter; its own errors are ignored. */
+function stop(iterator: AsyncIterator<unknown>): void {
+  void Promise.resolve()
+    .then(() => iterator.return?.())
+    .catch(() => undefined);
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return (
     typeof value === 'object' &&
@@ -99,10 +106,7 @@ export function executeHandler(
     for (;;) {
       const step = await iterator.next();
       if (!cb.isCurrent()) {
-        // Stop the generator; its own errors no longer matter.
-        void Promise.resolve()
-          .then(() => iterator.return?.())
-          .catch(() => undefined);
+        stop(iterator);
         return;
       }
       if (step.done) break;
@@ -110,9 +114,7 @@ export function executeHandler(
       const error = errorField(item);
       if (error !== undefined) {
         cb.fail(error);
-        void Promise.resolve()
-          .then(() => iterator.return?.())
-          .catch(() => undefined);
+        stop(iterator);
         return;
       }
       if (settings.returnAggregateStream) items.push(item);
@@ -123,16 +125,14 @@ export function executeHandler(
 
   Promise.resolve()
     .then(() => handler(job, context))
-    .then(
-      (result) => {
-        if (!cb.isCurrent()) return;
-        if (!isAsyncIterable(result)) {
-          returned(result);
-          return;
-        }
-        return streamed(result).catch((err: unknown) => report(err, generatorFailureText));
-      },
-      (err: unknown) => report(err, (e) => handlerFailureText(e, settings.workerId)),
-    )
+    .then((result) => {
+      if (!cb.isCurrent()) return;
+      if (!isAsyncIterable(result)) {
+        returned(result);
+        return;
+      }
+      return streamed(result).catch((err: unknown) => report(err, generatorFailureText));
+    })
+    // The handler threw, or its result is not JSON.
     .catch((err: unknown) => report(err, (e) => handlerFailureText(e, settings.workerId)));
 }
