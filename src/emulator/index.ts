@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 import { createKeyCheck } from './auth.js';
-import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { realClock } from './clock.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { Engine } from './engine.js';
 import { FaultInjector } from './faults.js';
 import { createJsonSender } from './http-io.js';
