@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
-  const emu = await startEmulator({ rateLimits: false });
+  // Limits off: 1,000 held long-polls are over RunPod's 400 concurrent status-group requests.
+  const emu = await startEmulator({ rateLimits: false, concurrencyLimits: false });
   let errors = 0;
   const check = (ok: boolean, what: string): void => {
     if (!ok) {

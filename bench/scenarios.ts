@@ -90,7 +90,11 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       jobs: stream.jobs,
       // Rate limits off: 4,000 chunks in about a second would exceed RunPod's 2,000 status-group
       // requests per 10 s for any client that reads each chunk promptly.
-      emulator: { rateLimits: false, endpoints: { bench: { workers: stream.jobs, handler: timestampedChunks } } },
+      emulator: {
+        rateLimits: false,
+        concurrencyLimits: false,
+        endpoints: { bench: { workers: stream.jobs, handler: timestampedChunks } },
+      },
       task: {
         concurrency: stream.jobs,
         inputs: Array.from({ length: stream.jobs }, () => ({ chunks: stream.chunks, gapMs: 5 })),
@@ -113,8 +117,9 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       workload: 'watch',
       clients,
       jobs: count,
-      // Rate limits off: this scenario measures the cost of following many jobs, not throttling.
-      emulator: { rateLimits: false, endpoints: { bench: { workers: count } } },
+      // Rate and concurrency limits off: this scenario measures the cost of following many jobs,
+      // not throttling (the SDK and the 1 s poller keep no concurrency limit of their own).
+      emulator: { rateLimits: false, concurrencyLimits: false, endpoints: { bench: { workers: count } } },
       task: slots === undefined ? {} : { endpointConfig: { concurrency: { status: slots } } },
       prepare: async (baseUrl, apiKey, endpointId) => ({
         ids: await queueJobs(

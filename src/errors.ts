@@ -66,8 +66,9 @@ export class InvalidInputError extends RunpodError {
 }
 
 /**
- * The request body is larger than RunPod accepts (10 MB for /run, 20 MB for /runsync). Checked
- * before sending.
+ * The request body is larger than RunPod accepts (10 MB for /run, 20 MB for /runsync, read as
+ * 10,000,000 and 20,000,000 bytes; `EndpointConfig.payloadLimits` changes them). Checked before
+ * sending.
  * @category errors
  */
 export class PayloadTooLargeError extends RunpodError {
@@ -219,20 +220,84 @@ abstract class JobEndedError extends RunpodError {
   constructor(
     /** The terminal state reported by RunPod. */
     readonly job: JobState,
+    /** What the message shows of the error; default the error text as received. */
+    shown: string | undefined = typeof job.error === 'string' ? job.error : undefined,
   ) {
-    super(
-      `job ${job.id} ended ${job.status}` +
-        (typeof job.error === 'string' && job.error ? `: ${truncate(job.error)}` : ''),
-    );
+    super(`job ${job.id} ended ${job.status}` + (shown ? `: ${truncate(shown)}` : ''));
   }
 }
 
 /**
- * The job ended `FAILED`. `job.error` holds RunPod's error text.
+ * The report RunPod's Python worker SDK gives as a FAILED job's `error` when the handler raised:
+ * a JSON-encoded object, read back. Fields the text lacks are absent.
+ * @category errors
+ */
+export interface JobFailureDetails {
+  /** `error_type`: the exception's class, e.g. `<class 'ValueError'>`. */
+  readonly type: string;
+  /** `error_message`: the exception's text. */
+  readonly message: string;
+  /** `error_traceback`: the worker's traceback. */
+  readonly traceback?: string;
+  /** `hostname`: the worker's host. */
+  readonly hostname?: string;
+  /** `worker_id`: the worker that ran the job. */
+  readonly workerId?: string;
+  /** `runpod_version`: the worker SDK's version. */
+  readonly runpodVersion?: string;
+}
+
+/** Whether the start of a string may be a JSON object (skips parsing plain messages). */
+const LOOKS_LIKE_OBJECT = /^\s*\{/;
+
+/**
+ * Reads a FAILED job's `error` as the worker SDK's report: the details when the text is a JSON
+ * object with string `error_type` and `error_message`, otherwise `undefined` (a plain message).
+ * @category errors
+ */
+export function parseJobFailure(error: unknown): JobFailureDetails | undefined {
+  if (typeof error !== 'string' || !LOOKS_LIKE_OBJECT.test(error)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(error);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const report = parsed as Record<string, unknown>;
+  if (typeof report.error_type !== 'string' || typeof report.error_message !== 'string') return undefined;
+  const text = (key: string): string | undefined => (typeof report[key] === 'string' ? report[key] : undefined);
+  const traceback = text('error_traceback');
+  const hostname = text('hostname');
+  const workerId = text('worker_id');
+  const runpodVersion = text('runpod_version');
+  return {
+    type: report.error_type,
+    message: report.error_message,
+    ...(traceback !== undefined && { traceback }),
+    ...(hostname !== undefined && { hostname }),
+    ...(workerId !== undefined && { workerId }),
+    ...(runpodVersion !== undefined && { runpodVersion }),
+  };
+}
+
+/**
+ * The job ended `FAILED`. `job.error` holds RunPod's error text as received; when that text is
+ * the worker SDK's JSON-encoded report, `details` holds it read back and the message shows its
+ * `error_message`.
  * @category errors
  */
 export class JobFailedError extends JobEndedError {
   override readonly name = 'JobFailedError';
+  /** The worker's failure report, when `job.error` has that shape; `undefined` for a plain message. */
+  readonly details?: JobFailureDetails;
+
+  /** @param job the FAILED state. */
+  constructor(job: JobState) {
+    const details = parseJobFailure(job.error);
+    super(job, details?.message || undefined);
+    if (details !== undefined) this.details = details;
+  }
 }
 
 /**

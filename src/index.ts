@@ -67,4 +67,4 @@ export {
   isUnauthorizedError,
   jobEndedError,
 } from './errors.js';
-export type { RequestInfo, RunpodErrorName } from './errors.js';
+export type { JobFailureDetails, RequestInfo, RunpodErrorName } from './errors.js';

@@ -46,8 +46,15 @@ const POLICY_RANGES = {
   ttl: [10 * SECOND, 7 * DAY],
 } as const;
 
-/** RunPod's payload limits in bytes: /run 10 MB, /runsync 20 MB. */
-export const PAYLOAD_LIMITS = { run: 10 * 1024 * 1024, runsync: 20 * 1024 * 1024 } as const;
+/**
+ * RunPod's payload limits in bytes: /run "10 MB", /runsync "20 MB" (docs: "Send requests"), read as
+ * decimal megabytes (10,000,000 and 20,000,000 bytes), the smaller, conservative reading of "MB".
+ * `EndpointConfig.payloadLimits` overrides them.
+ */
+export const PAYLOAD_LIMITS: Readonly<Record<'run' | 'runsync', number>> = Object.freeze({
+  run: 10_000_000,
+  runsync: 20_000_000,
+});
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

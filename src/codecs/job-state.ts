@@ -31,7 +31,7 @@ export const JobStateOptionalFields = JobStateCodec.types[1];
 
 /** Fields every job state may carry besides `status` and `output`. @category codecs */
 export interface JobFields {
-  /** The job id, `<uuid>-u1` for /run and `sync-<uuid>-u1` for /runsync. */
+  /** The job id, `<uuid>-<suffix>` for /run and `sync-<uuid>-<suffix>` for /runsync (suffix `u1`, `e1`, …). */
   readonly id: string;
   /** Milliseconds spent queued before a worker took the job. */
   readonly delayTime?: number | undefined;

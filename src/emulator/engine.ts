@@ -22,6 +22,8 @@ export interface EngineDeps {
   defaultWorkers: number;
   defaultHandler: EmulatorHandler;
   endpoints: Record<string, EmulatorEndpointOptions>;
+  /** Default of {@link EmulatorEndpointOptions.returnAggregateStream}. */
+  returnAggregateStream: boolean;
   retention: { runMs: number; runsyncMs: number };
   /** Cap of the bytes of inputs and outputs held (see {@link RetainedBytes}). */
   maxRetainedBytes: number;
@@ -55,6 +57,13 @@ export class Engine {
     this.lastSweep = deps.clock.now();
   }
 
+  /** The options given for `endpointId`, if any. */
+  private ownOptions(endpointId: string): EmulatorEndpointOptions | undefined {
+    return Object.prototype.hasOwnProperty.call(this.deps.endpoints, endpointId)
+      ? this.deps.endpoints[endpointId]
+      : undefined;
+  }
+
   /**
    * The runtime of `endpointId`, created on first use. Each use counts as activity; endpoints
    * idle for {@link ENDPOINT_IDLE_MS} with no live job are forgotten (their `/health`
@@ -65,9 +74,7 @@ export class Engine {
     if (now - this.lastSweep >= ENDPOINT_SWEEP_MS) this.forgetIdleEndpoints(now);
     let ep = this.endpoints.get(endpointId);
     if (!ep) {
-      const own = Object.prototype.hasOwnProperty.call(this.deps.endpoints, endpointId)
-        ? this.deps.endpoints[endpointId]
-        : undefined;
+      const own = this.ownOptions(endpointId);
       ep = new EndpointRuntime(
         endpointId,
         own?.handler ?? this.deps.defaultHandler,
@@ -310,6 +317,11 @@ export class Engine {
       run.controller.signal,
       this.deps.timers,
       {
+        workerId: worker.id,
+        returnAggregateStream:
+          this.ownOptions(job.endpointId)?.returnAggregateStream ?? this.deps.returnAggregateStream,
+      },
+      {
         isCurrent: () => job.run === run && !this.closed && !job.deleted,
         progress: (update) => {
           job.progress = update;
@@ -412,7 +424,7 @@ export class Engine {
       ep.enqueue(job, true);
       return;
     }
-    // GUESS: the error text of a job whose worker died twice.
+    // GUESS: the error text of a job whose worker died twice (the platform's, not a worker report).
     this.finish(job, 'FAILED', { error: `Worker exited unexpectedly: ${message}` });
   }
 

@@ -7,7 +7,17 @@ export interface IdSource {
   uuid(): string;
   /** A RunPod-looking worker id. GUESS: 14 lower-case alphanumerics, like ids seen in the wild. */
   workerId(): string;
+  /** The suffix of a job id: `u1`, `e1` or `e2` (see {@link JOB_ID_SUFFIXES}). */
+  jobSuffix(): string;
 }
+
+/**
+ * Suffixes a job id may end with. RunPod's documentation shows `-u1` in every example and `-e1`
+ * appears in the wild (runpod-python issue #250). GUESS: what the suffix means is undocumented;
+ * the emulator draws `u1` half of the time and `e1` or `e2` otherwise, so that no client can
+ * assume one suffix.
+ */
+export const JOB_ID_SUFFIXES: readonly string[] = ['u1', 'u1', 'e1', 'e2'];
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -34,15 +44,18 @@ export function createIdSource(random?: RandomSource): IdSource {
     workerId() {
       return Array.from(bytes(14), (x) => ALPHABET[x % ALPHABET.length]).join('');
     },
+    jobSuffix() {
+      return JOB_ID_SUFFIXES[bytes(1)[0] % JOB_ID_SUFFIXES.length];
+    },
   };
 }
 
-/** Id of a job created by `/run`: `<uuid>-u1`. */
+/** Id of a job created by `/run`: `<uuid>-u1`, `<uuid>-e1`, … */
 export function asyncJobId(ids: IdSource): string {
-  return `${ids.uuid()}-u1`;
+  return `${ids.uuid()}-${ids.jobSuffix()}`;
 }
 
-/** Id of a job created by `/runsync`: `sync-<uuid>-u1`. */
+/** Id of a job created by `/runsync`: `sync-<uuid>-u1`, `sync-<uuid>-e1`, … */
 export function syncJobId(ids: IdSource): string {
-  return `sync-${ids.uuid()}-u1`;
+  return `sync-${ids.uuid()}-${ids.jobSuffix()}`;
 }

@@ -7,6 +7,7 @@
  */
 import { createKeyCheck } from './auth.js';
 import { realClock } from './clock.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { CorsPolicy } from './cors.js';
 import { Engine } from './engine.js';
 import { FaultInjector } from './faults.js';
@@ -19,6 +20,7 @@ import { mockWorker } from './mock-worker.js';
 import { createPipeline } from './pipeline.js';
 import { seededStream } from './prng.js';
 import { RateLimiter } from './rate-limiter.js';
+import { DEFAULT_MAX_QUEUED_JOBS } from './routes/queue-full.js';
 import { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
 import { listen } from './server.js';
 import { StatsCollector } from './stats.js';
@@ -36,6 +38,7 @@ export { ENDPOINT_IDLE_MS } from './engine.js';
 export type { RateGroup } from './rate-limiter.js';
 export type {
   Emulator,
+  EmulatorConcurrencyLimits,
   EmulatorEndpointOptions,
   EmulatorFaultKind,
   EmulatorFaults,
@@ -80,7 +83,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
  *   headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
  *   body: JSON.stringify({ input: { mock_return: 'hi' } }),
  * });
- * // → 200 {"id":"sync-…-u1","status":"COMPLETED","output":"hi",…}
+ * // → 200 {"id":"sync-…-e1","status":"COMPLETED","output":"hi",…}
  * await emu.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -96,6 +99,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const scale = options.rateLimitScale ?? 1;
   if (!Number.isFinite(scale) || scale <= 0) throw new RangeError('rateLimitScale must be a positive number');
+  const concurrency =
+    options.concurrencyLimits === false ? undefined : new ConcurrencyLimiter(options.concurrencyLimits ?? {});
+  const maxQueuedJobs =
+    options.maxQueuedJobs === false
+      ? Number.POSITIVE_INFINITY
+      : positiveInt('maxQueuedJobs', options.maxQueuedJobs, DEFAULT_MAX_QUEUED_JOBS);
   const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000);
   const headersTimeoutMs = Math.min(positiveInt('maxHeaderMs', options.maxHeaderMs, 10_000), requestTimeoutMs);
   const maxRetainedBytes = positiveInt('maxRetainedBytes', options.maxRetainedBytes, DEFAULT_MAX_RETAINED_BYTES);
@@ -116,6 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     defaultWorkers: workers,
     defaultHandler: options.handler ?? mockWorker,
     endpoints: options.endpoints ?? {},
+    returnAggregateStream: options.returnAggregateStream === true,
     retention: {
       runMs: nonNegative('retention.runMs', options.retention?.runMs, DEFAULT_RUN_RETENTION_MS),
       runsyncMs: nonNegative('retention.runsyncMs', options.retention?.runsyncMs, DEFAULT_RUNSYNC_RETENTION_MS),
@@ -134,6 +144,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     hostCheck: createHostCheck(host),
     cors,
     rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
+    concurrency,
+    maxQueuedJobs,
     faults: new FaultInjector(options.faults, seededStream(seed, 0)),
     isClosed: () => closed,
   });

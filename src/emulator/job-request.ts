@@ -7,6 +7,10 @@ export const DEFAULT_EXECUTION_TIMEOUT_MS = 600_000;
 export const DEFAULT_TTL_MS = 86_400_000;
 /** Largest timeout/ttl accepted (RunPod: 7 days). */
 export const MAX_POLICY_MS = 7 * 86_400_000;
+/** Smallest `policy.executionTimeout` (RunPod: 5 s). */
+export const MIN_EXECUTION_TIMEOUT_MS = 5_000;
+/** Smallest `policy.ttl` (RunPod: 10 s). */
+export const MIN_TTL_MS = 10_000;
 
 /** A validated `/run` or `/runsync` body. */
 export interface ParsedJobRequest {
@@ -19,21 +23,25 @@ export interface ParsedJobRequest {
 /** Result of {@link parseJobRequest}. */
 export type JobRequestResult = { ok: true; value: ParsedJobRequest } | { ok: false; message: string };
 
-function policyMs(policy: Record<string, unknown>, key: string, fallback: number): number | string {
+/**
+ * A policy time in ms, or the reason it is refused. RunPod documents executionTimeout 5 s – 7 days
+ * and ttl 10 s – 7 days (docs: "Send requests", execution policies); the client refuses values out
+ * of range before sending, and so does the emulator, with a 400. GUESS: the cloud's answer to a
+ * value out of range is undocumented; a fractional value is floored to whole ms.
+ */
+function policyMs(policy: Record<string, unknown>, key: string, fallback: number, min: number): number | string {
   const value = policy[key];
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    return `policy.${key} must be a positive number of milliseconds`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_POLICY_MS) {
+    return `policy.${key} must be a number of milliseconds from ${min} to ${MAX_POLICY_MS}`;
   }
-  // GUESS: RunPod documents minimums (executionTimeout 5 s, ttl 10 s); the emulator
-  // accepts smaller values so tests can use short timeouts, and caps at 7 days.
-  return Math.min(Math.floor(value), MAX_POLICY_MS);
+  return Math.floor(value);
 }
 
 /**
  * Validates a job request: a JSON object with `input` (required; GUESS: a missing
- * `input` is a 400), optional `webhook` (an http(s) URL, userinfo removed), optional `policy` with positive
- * `executionTimeout` / `ttl` (ms). `s3Config`, `webhookV2` and `policy.lowPriority`
+ * `input` is a 400), optional `webhook` (an http(s) URL, userinfo removed), optional `policy` with `executionTimeout`
+ * (5 s – 7 days) and `ttl` (10 s – 7 days), in ms. `s3Config`, `webhookV2` and `policy.lowPriority`
  * are accepted and ignored.
  */
 export function parseJobRequest(body: unknown): JobRequestResult {
@@ -50,9 +58,9 @@ export function parseJobRequest(body: unknown): JobRequestResult {
   let ttlMs = DEFAULT_TTL_MS;
   if (body.policy !== undefined && body.policy !== null) {
     if (!isRecord(body.policy)) return { ok: false, message: '"policy" must be an object' };
-    const timeout = policyMs(body.policy, 'executionTimeout', DEFAULT_EXECUTION_TIMEOUT_MS);
+    const timeout = policyMs(body.policy, 'executionTimeout', DEFAULT_EXECUTION_TIMEOUT_MS, MIN_EXECUTION_TIMEOUT_MS);
     if (typeof timeout === 'string') return { ok: false, message: timeout };
-    const ttl = policyMs(body.policy, 'ttl', DEFAULT_TTL_MS);
+    const ttl = policyMs(body.policy, 'ttl', DEFAULT_TTL_MS, MIN_TTL_MS);
     if (typeof ttl === 'string') return { ok: false, message: ttl };
     executionTimeoutMs = timeout;
     ttlMs = ttl;

@@ -13,37 +13,41 @@ function seconds(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value * 1000 : 0;
 }
 
-/** Plays `mock_progress: { updates: [...], wait_time }`. */
+/** Plays `mock_progress: { updates: [...], wait_time }`: each update, then `wait_time` seconds (default 0). */
 async function playProgress(spec: unknown, ctx: EmulatorHandlerContext): Promise<void> {
   if (!isRecord(spec) || !Array.isArray(spec.updates)) return;
-  // GUESS: wait_time is in seconds (like mock_delay) and defaults to 1 s between updates.
-  const waitMs = spec.wait_time === undefined ? 1000 : seconds(spec.wait_time);
+  const waitMs = seconds(spec.wait_time);
   for (const update of spec.updates) {
     ctx.progress(update);
     if (waitMs > 0) await ctx.sleep(waitMs);
   }
 }
 
-/** Throws what `mock_crash` / `mock_error` ask for. */
+/**
+ * Throws what `mock_crash` / `mock_error` ask for, crash first, as RunPod's mock worker checks
+ * them (before its delay).
+ */
 function failIfAsked(input: Record<string, unknown>): void {
   if (input.mock_crash) throw new WorkerCrash('Mock crash: the worker process exited');
   if (input.mock_error) {
-    // GUESS: a string mock_error is used as the error text; `true` gives "Mock error".
+    // GUESS (an extension): RunPod's mock worker always raises "Mock error"; a non-empty string
+    // mock_error is used as the text here, so that tests can tell failures apart.
     throw new Error(typeof input.mock_error === 'string' && input.mock_error ? input.mock_error : MOCK_ERROR_TEXT);
   }
 }
 
+/**
+ * A list `mock_return` streams one chunk per item. GUESS (a kept difference): RunPod's generator
+ * mock worker sleeps `mock_delay` before every item and ignores `mock_progress`; here the first
+ * chunk comes at once and the items are `mock_delay` apart, and `mock_progress` is ignored too.
+ */
 async function* streamList(
   items: unknown[],
   delayMs: number,
   input: Record<string, unknown>,
   ctx: EmulatorHandlerContext,
 ): AsyncGenerator<unknown> {
-  await playProgress(input.mock_progress, ctx);
-  if (input.mock_crash || input.mock_error) {
-    if (delayMs > 0) await ctx.sleep(delayMs);
-    failIfAsked(input);
-  }
+  failIfAsked(input);
   for (let i = 0; i < items.length; i++) {
     if (i > 0 && delayMs > 0) await ctx.sleep(delayMs);
     yield items[i];
@@ -51,14 +55,18 @@ async function* streamList(
 }
 
 /**
- * RunPod's mock worker (runpod-workers/mock-worker), on the emulator clock:
- * - `mock_return` (default "Hello World!") is the output; a list streams one chunk
- *   per item, `mock_delay` seconds apart, and the aggregate output is the list;
- * - `mock_delay` seconds to wait before returning output, raising an error or crashing;
- * - `mock_error`: FAILED with "Mock error";
- * - `mock_crash`: the worker dies (a `WorkerCrash`);
- * - `mock_progress: { updates, wait_time }`: progress updates first, `wait_time` s apart.
- * Order: progress, delay, crash, error, return.
+ * RunPod's mock worker (runpod-workers/mock-worker), on the emulator clock, in its order:
+ * 1. `mock_crash`: the worker dies (a `WorkerCrash`), at once;
+ * 2. `mock_error`: raises "Mock error" at once, so the job is FAILED with the worker SDK's
+ *    JSON-encoded report;
+ * 3. `mock_delay` seconds (default 0);
+ * 4. `mock_progress: { updates, wait_time }`: each update, then `wait_time` seconds (default 0);
+ * 5. returns `mock_return` (default "Hello World!"); with `mock_refresh` the output is
+ *    `{ mock_return }`, as the worker SDK strips `refresh_worker` from the returned dict.
+ *
+ * A list `mock_return` streams instead, one chunk per item, `mock_delay` seconds apart (see
+ * `streamList`); the job's aggregate output is the list only where the endpoint sets
+ * `returnAggregateStream`.
  */
 export const mockWorker: EmulatorHandler = (job, ctx) => {
   const input = isRecord(job.input) ? job.input : {};
@@ -66,9 +74,10 @@ export const mockWorker: EmulatorHandler = (job, ctx) => {
   const delayMs = seconds(input.mock_delay);
   if (Array.isArray(ret)) return streamList(ret, delayMs, input, ctx);
   return (async () => {
-    await playProgress(input.mock_progress, ctx);
-    if (delayMs > 0) await ctx.sleep(delayMs);
     failIfAsked(input);
-    return ret;
+    if (delayMs > 0) await ctx.sleep(delayMs);
+    await playProgress(input.mock_progress, ctx);
+    // GUESS: the worker replacement that refresh_worker asks for is not emulated, only the output.
+    return input.mock_refresh ? { mock_return: ret } : ret;
   })();
 };

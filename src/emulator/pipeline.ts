@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { KeyCheck } from './auth.js';
+import { CONCURRENCY_RETRY_AFTER_S, type ConcurrencyLimiter } from './concurrency-limiter.js';
 import { answerPreflight, type CorsPolicy } from './cors.js';
 import type { Engine } from './engine.js';
 import type { FaultDecision, FaultInjector } from './faults.js';
@@ -26,6 +27,10 @@ export interface PipelineDeps {
   /** Which browser origins may read the answers. */
   cors: CorsPolicy;
   rateLimiter?: RateLimiter;
+  /** RunPod's concurrent-request limits; absent when turned off. */
+  concurrency?: ConcurrencyLimiter;
+  /** Most queued jobs per endpoint (`Infinity`: no limit). */
+  maxQueuedJobs: number;
   faults: FaultInjector;
   isClosed(): boolean;
 }
@@ -140,7 +145,8 @@ function beforeEarlyAnswer(req: IncomingMessage, res: ServerResponse): void {
 
 /**
  * Builds the request listener: Host and Origin checks (403), preflight, routing (404/405),
- * auth (401), rate limit (429), faults, body (400/413), then the route handler.
+ * auth (401), rate limit (429), concurrency limit (429), faults, body (400/413), then the route
+ * handler.
  */
 export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { stats } = deps;
@@ -209,6 +215,21 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
         return;
       }
     }
+    if (deps.concurrency) {
+      const release = deps.concurrency.enter(match.endpointId, match.route);
+      if (!release) {
+        stats.data.concurrencyLimited += 1;
+        send(
+          res,
+          429,
+          { error: `too many concurrent ${match.route} requests on endpoint ${match.endpointId}` },
+          { 'Retry-After': String(CONCURRENCY_RETRY_AFTER_S) },
+        );
+        return;
+      }
+      // Held until the answer is sent or the client goes away ('close' comes in both cases).
+      res.once('close', release);
+    }
     // Faults are decided before anything changes state: a faulted request is never executed.
     const fault = deps.faults.draw(match.route);
     if (fault.latencyMs > 0) {
@@ -240,6 +261,8 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       engine: deps.engine,
       longPolls: deps.longPolls,
       send: deps.send,
+      stats,
+      maxQueuedJobs: deps.maxQueuedJobs,
       endpointId: match.endpointId,
       body: body.value,
       query: url.searchParams,

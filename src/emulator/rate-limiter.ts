@@ -38,7 +38,7 @@ interface Window {
  * when fewer than `limit` requests were allowed in the last `windowMs`.
  * GUESS: RunPod does not say whether its 10 s window slides or is fixed, nor that it
  * sends `Retry-After`; the emulator slides, and sends the seconds until the oldest
- * counted request leaves the window. Concurrency limits (200/400/20) are not emulated.
+ * counted request leaves the window. Concurrency limits (200/400/20): `ConcurrencyLimiter`.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();

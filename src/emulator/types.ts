@@ -5,7 +5,7 @@ export type EmulatorJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAIL
 
 /** The job as a handler sees it. */
 export interface EmulatorHandlerJob {
-  /** Job id (`<uuid>-u1` or `sync-<uuid>-u1`). */
+  /** Job id (`<uuid>-u1` or `sync-<uuid>-u1`; the suffix varies: `-e1`, `-e2`, …). */
   readonly id: string;
   /** The request's `input`, as sent. */
   readonly input: unknown;
@@ -27,11 +27,13 @@ export interface EmulatorHandlerContext {
 }
 
 /**
- * A job handler (the worker code). Return a value (the job's `output`), a promise
- * of one, or an async iterable: each item becomes a `{ output: item }` chunk on
- * `/stream`, and the job's aggregate `output` is the list of items. Throwing makes
- * the job FAILED with the error's message; throwing a `WorkerCrash` simulates a
- * dying worker.
+ * A job handler (the worker code), run as RunPod's Python worker SDK runs one. Return a value
+ * (the job's `output`; an object with a truthy `error` fails the job with that text), a promise
+ * of one, or an async iterable: each item becomes a `{ output: item }` chunk on `/stream`, and
+ * the job's aggregate `output` is the list of items only where `returnAggregateStream` is set
+ * (otherwise the job has no `output`). Throwing makes the job FAILED with the worker SDK's
+ * JSON-encoded report (`error_type`, `error_message`, `error_traceback`, …) as its `error`;
+ * throwing a `WorkerCrash` simulates a dying worker.
  */
 export type EmulatorHandler = (
   job: EmulatorHandlerJob,
@@ -69,6 +71,21 @@ export interface EmulatorRateLimits {
   health?: number | undefined;
   /** Window length in ms; default 10,000. */
   windowMs?: number | undefined;
+}
+
+/**
+ * Requests in flight at once per endpoint and route group (RunPod: run 200, runsync 400, status
+ * 400 shared by `/status`, `/status-sync` and `/stream`, cancel 20). Beyond them: 429.
+ */
+export interface EmulatorConcurrencyLimits {
+  /** `/run`; default 200. */
+  run?: number;
+  /** `/runsync` (held until the job ends or its wait runs out); default 400. */
+  runsync?: number;
+  /** `/status` + `/status-sync` + `/stream`, shared; default 400. */
+  status?: number;
+  /** `/cancel`; default 20. */
+  cancel?: number;
 }
 
 /** Routes of the emulated API, as counted in {@link EmulatorStats.requests}. */
@@ -130,6 +147,17 @@ export interface EmulatorOptions {
   rateLimits?: false | EmulatorRateLimits | undefined;
   /** Multiplies every rate limit (e.g. 0.01 for tests); default 1. */
   rateLimitScale?: number | undefined;
+  /**
+   * `false` disables the concurrent-request limits; numbers override RunPod's (run 200, runsync
+   * 400, status group 400, cancel 20). A request over its group's limit gets 429 `Retry-After: 1`.
+   */
+  concurrencyLimits?: false | EmulatorConcurrencyLimits | undefined;
+  /**
+   * Most jobs waiting in an endpoint's queue; beyond it `/run` and `/runsync` answer 429
+   * `Retry-After: 1` and create no job. `false` disables the check. Default 50,000 (GUESS: the
+   * queue capacity RunPod documents for batch jobs; see docs/conformance.md).
+   */
+  maxQueuedJobs?: number | false | undefined;
   /** Fault injection; default none. */
   faults?: EmulatorFaults | undefined;
   /** Seed for fault draws and ids; default random. */
@@ -193,6 +221,13 @@ export interface EmulatorStats {
   faults: Record<EmulatorFaultKind, number>;
   /** Requests refused by the rate limiter (not counting injected throttles). */
   rateLimited: number;
+  /** Requests refused for too many requests in flight (concurrency limits). */
+  concurrencyLimited: number;
+  /**
+   * `/run` and `/runsync` requests refused with 429 because the queue was full: the endpoint
+   * already held `maxQueuedJobs` queued jobs, or the new input would pass `maxRetainedBytes`.
+   */
+  queueFull: number;
   /** Jobs created by `/run` and `/runsync`. */
   jobsCreated: number;
   /** Jobs that ended COMPLETED. */
@@ -211,8 +246,6 @@ export interface EmulatorStats {
   jobsExpired: number;
   /** Finished jobs forgotten before their retention ended, to stay under `maxRetainedBytes`. */
   jobsEvicted: number;
-  /** `/run` and `/runsync` refused with 429 because their input would pass `maxRetainedBytes`. */
-  queueFull: number;
   /** Bytes of job inputs and outputs held now (JSON size), at most `maxRetainedBytes`. */
   retainedBytes: number;
   /** Endpoints known now (an endpoint idle for 10 min with no live job is forgotten). */

@@ -1,5 +1,6 @@
 import type * as t from 'io-ts';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { PAYLOAD_LIMITS } from '../codecs/job-request.js';
 import { ConfigError } from '../errors.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
@@ -93,6 +94,13 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   readonly concurrency?: OptionalFields<Record<ConcurrencyGroup, number>> | false | undefined;
   /** Longest server-side `wait` of runsync and status-sync long-polls, in ms. @default 90000 */
   readonly longPollWait?: number | undefined;
+  /**
+   * Largest request body of `/run` and `/runsync`, in bytes, checked before sending (a bigger one
+   * fails with `PayloadTooLargeError`). RunPod documents "10 MB" and "20 MB"; the defaults read
+   * them as decimal megabytes, the conservative reading.
+   * @default run 10000000, runsync 20000000
+   */
+  readonly payloadLimits?: OptionalFields<Readonly<Record<'run' | 'runsync', number>>> | undefined;
   /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
   readonly streamWait?: number | undefined;
   readonly codecs?: EndpointCodecs<I, O, C> | undefined;
@@ -114,6 +122,7 @@ export interface ResolvedConfig<I, O, C> {
   readonly polling: PollingPolicy;
   readonly concurrency: Readonly<Record<ConcurrencyGroup, number>> | false;
   readonly longPollWait: number;
+  readonly payloadLimits: Readonly<Record<'run' | 'runsync', number>>;
   readonly streamWait: number;
   readonly codecs: EndpointCodecs<I, O, C>;
   readonly emit: (event: RunpodEvent) => void;
@@ -198,6 +207,16 @@ function resolveConcurrency(
   return limits;
 }
 
+function resolvePayloadLimits(limits: EndpointConfig['payloadLimits']): Readonly<Record<'run' | 'runsync', number>> {
+  const resolved = withDefaults(PAYLOAD_LIMITS, limits);
+  for (const [route, limit] of Object.entries(resolved)) {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new ConfigError(`payloadLimits.${route} must be a whole number of bytes ≥ 1`);
+    }
+  }
+  return resolved;
+}
+
 /** Applies defaults and env fallbacks; throws {@link ConfigError} on anything missing or malformed. */
 export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): ResolvedConfig<I, O, C> {
   if (typeof config !== 'object' || config === null) throw new ConfigError('createEndpoint takes an options object');
@@ -251,6 +270,7 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     },
     concurrency: resolveConcurrency(config.concurrency),
     longPollWait: positive('longPollWait', config.longPollWait, 90_000),
+    payloadLimits: resolvePayloadLimits(config.payloadLimits),
     streamWait: positive('streamWait', config.streamWait, 3_000),
     codecs: config.codecs ?? {},
     emit: onEvent

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { defer, distinctUntilChanged, filter, finalize, map, tap, type Observable } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
-import { encodeJobRequest, PAYLOAD_LIMITS } from '../codecs/job-request.js';
+import { encodeJobRequest } from '../codecs/job-request.js';
 import { JobStateCodec, type JobState } from '../codecs/job-state.js';
 import { isTerminal } from '../codecs/job-status.js';
 import {
@@ -159,7 +159,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           route: 'run',
           method: 'POST',
           path: '/run',
-          body: encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run),
+          body: encodeJobRequest(request, encodeInput, resolved.payloadLimits.run),
           codec: RunResponse,
           timeout: checkMs('timeout', options?.timeout),
         }),
@@ -175,7 +175,11 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
         );
         const useRunsync = wait >= RUNSYNC_WAIT.min;
-        const body = encodeJobRequest(request, encodeInput, useRunsync ? PAYLOAD_LIMITS.runsync : PAYLOAD_LIMITS.run);
+        const body = encodeJobRequest(
+          request,
+          encodeInput,
+          useRunsync ? resolved.payloadLimits.runsync : resolved.payloadLimits.run,
+        );
         const first$ = useRunsync
           ? send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
               map(withOutput),
@@ -229,7 +233,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       ownedJob(options, (deadlineAt, track) => {
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         return untilTerminal(
-          queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run)).pipe(
+          queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run)).pipe(
             followJob(followDeps, { deadlineAt, pollInterval }),
           ),
         ).pipe(tap(track));

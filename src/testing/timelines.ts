@@ -202,7 +202,11 @@ export interface StreamingJobOptions {
   readonly queued?: number | undefined;
   /** Gap before each chunk, in ms. @default 100 */
   readonly every?: number | undefined;
-  /** How it ends, at the time of the last chunk: COMPLETED (output = the list of chunks, as RunPod aggregates) or a failure. @default 'COMPLETED' */
+  /**
+   * How it ends, at the time of the last chunk: COMPLETED (output = the list of chunks, as a worker
+   * with `return_aggregate_stream` reports it; without it RunPod shows no output) or a failure.
+   * @default 'COMPLETED'
+   */
   readonly end?: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT' | undefined;
   /** Failure text when `end` is FAILED. @default 'handler raised an exception' */
   readonly error?: string | undefined;

@@ -42,7 +42,7 @@ describe('runpod-rx CLI', () => {
   it('run --async only queues the job', async () => {
     const c = capture();
     expect(await main(['run', '--async', '--input', '{}'], c.io)).toBe(0);
-    expect(JSON.parse(c.stdout())).toEqual({ id: expect.any(String), status: 'IN_QUEUE' });
+    expect(JSON.parse(c.stdout())).toEqual({ id: expect.stringMatching(/-[ue]\d+$/), status: 'IN_QUEUE' });
   });
 
   it('run --timeout cancels the job and exits non-zero', async () => {

@@ -52,7 +52,7 @@ describe('emulator: conformance with the official runpod-sdk@1.1.2', () => {
       completed: true,
       succeeded: true,
     });
-    expect(r.value.id).toMatch(/^sync-.*-u1$/);
+    expect(r.value.id).toMatch(/^sync-.*-[ue]\d+$/);
     expect(r.value.executionTime).toBeGreaterThanOrEqual(100);
   });
 
@@ -62,14 +62,19 @@ describe('emulator: conformance with the official runpod-sdk@1.1.2', () => {
   });
 
   it('runSync of a failing job gives FAILED with an error', () => {
-    expect(results.runSyncFailed.value).toMatchObject({ status: 'FAILED', error: 'Mock error', succeeded: false });
+    expect(results.runSyncFailed.value).toMatchObject({ status: 'FAILED', succeeded: false });
+    expect(JSON.parse(results.runSyncFailed.value.error)).toMatchObject({
+      error_type: expect.any(String),
+      error_message: 'Mock error',
+    });
   });
 
   it('stream yields every chunk of a list, in order, then stops on the terminal status', () => {
     const { run, chunks, status } = results.streamList.value;
-    expect(run).toEqual({ id: expect.stringMatching(/-u1$/), status: 'IN_QUEUE' });
+    expect(run).toEqual({ id: expect.stringMatching(/-[ue]\d+$/), status: 'IN_QUEUE' });
     expect(chunks).toEqual([{ output: 'a' }, { output: 'b' }, { output: 'c' }]);
-    expect(status).toMatchObject({ status: 'COMPLETED', output: ['a', 'b', 'c'], completed: true });
+    expect(status).toMatchObject({ status: 'COMPLETED', completed: true });
+    expect(status.output).toBeUndefined();
   });
 
   it('cancel gives CANCELLED', () => {

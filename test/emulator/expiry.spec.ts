@@ -83,10 +83,10 @@ describe('emulator: ttl and retention on the manual clock', () => {
   it('a ttl expiry releases a held status-sync with 404', async () => {
     const clock = createManualClock();
     const emu = await pool.start({ clock });
-    const run = await api(emu, 'POST', '/ep/run', { body: { input: { mock_delay: 100 }, policy: { ttl: 5000 } } });
+    const run = await api(emu, 'POST', '/ep/run', { body: { input: { mock_delay: 100 }, policy: { ttl: 10_000 } } });
     const held = api(emu, 'GET', `/ep/status-sync/${run.json.id}?wait=90000`);
     await waitFor(() => emu.stats().longPollsOpen === 1);
-    await clock.advanceAsync(5000);
+    await clock.advanceAsync(10_000);
     expect((await held).status).toBe(404);
   });
 

@@ -5,13 +5,13 @@ const pool = emulatorPool();
 afterEach(() => pool.closeAll());
 
 describe('emulator: job lifecycle over HTTP', () => {
-  it('run → IN_QUEUE with a <uuid>-u1 id, then COMPLETED with the mock output and timings', async () => {
+  it('run → IN_QUEUE with a <uuid>-<suffix> id, then COMPLETED with the mock output and timings', async () => {
     const clock = createManualClock(1_000_000);
     const emu = await pool.start({ clock, seed: 1 });
     const run = await api(emu, 'POST', '/ep1/run', { body: { input: { mock_return: 'done!', mock_delay: 2 } } });
     expect(run.status).toBe(200);
     expect(run.headers.get('content-type')).toBe('application/json');
-    expect(run.json).toEqual({ id: expect.stringMatching(new RegExp(`^${UUID}-u1$`)), status: 'IN_QUEUE' });
+    expect(run.json).toEqual({ id: expect.stringMatching(new RegExp(`^${UUID}-[ue]\\d+$`)), status: 'IN_QUEUE' });
     const id = run.json.id as string;
 
     const running = await api(emu, 'GET', `/ep1/status/${id}`);
@@ -50,12 +50,20 @@ describe('emulator: job lifecycle over HTTP', () => {
     expect(s2.json).toMatchObject({ status: 'COMPLETED', delayTime: 5000, executionTime: 1000, output: 2 });
   });
 
-  it('FAILED with mock_error carries an error string and no output', async () => {
+  it("FAILED with mock_error carries the worker SDK's JSON-encoded report and no output", async () => {
     const emu = await pool.start();
     const res = await api(emu, 'POST', '/ep/runsync', { body: { input: { mock_error: true } } });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ status: 'FAILED', error: 'Mock error' });
-    expect(res.json.id).toMatch(new RegExp(`^sync-${UUID}-u1$`));
+    expect(res.json).toMatchObject({ status: 'FAILED', error: expect.any(String) });
+    expect(JSON.parse(res.json.error)).toEqual({
+      error_type: "<class 'Error'>",
+      error_message: 'Mock error',
+      error_traceback: expect.stringContaining('Mock error'),
+      hostname: `emulator-${res.json.workerId}`,
+      worker_id: res.json.workerId,
+      runpod_version: 'runpod-rx-emulator',
+    });
+    expect(res.json.id).toMatch(new RegExp(`^sync-${UUID}-[ue]\\d+$`));
     expect(res.json).not.toHaveProperty('output');
   });
 
@@ -68,7 +76,8 @@ describe('emulator: job lifecycle over HTTP', () => {
     };
     const emu = await pool.start({ handler });
     const thrown = await api(emu, 'POST', '/ep/runsync', { body: { input: { kind: 'throw' } } });
-    expect(thrown.json).toMatchObject({ status: 'FAILED', error: 'boom' });
+    expect(thrown.json).toMatchObject({ status: 'FAILED' });
+    expect(JSON.parse(thrown.json.error)).toMatchObject({ error_message: 'boom' });
     const bigint = await api(emu, 'POST', '/ep/runsync', { body: { input: { kind: 'bigint' } } });
     expect(bigint.json.status).toBe('FAILED');
     expect(bigint.json.error).toMatch(/JSON/);
@@ -166,7 +175,8 @@ describe('emulator: job lifecycle over HTTP', () => {
       },
     });
     const failed = await api(emu, 'POST', '/ep/runsync', { body: { input: { mode: 'fail-once' } } });
-    expect(failed.json).toMatchObject({ status: 'FAILED', error: 'first attempt fails' });
+    expect(failed.json.status).toBe('FAILED');
+    expect(JSON.parse(failed.json.error)).toMatchObject({ error_message: 'first attempt fails' });
     const retry = await api(emu, 'POST', `/ep/retry/${failed.json.id}`);
     expect(retry.status).toBe(200);
     expect(retry.json).toEqual({ id: failed.json.id, status: 'IN_QUEUE' });
@@ -183,9 +193,9 @@ describe('emulator: job lifecycle over HTTP', () => {
 
     // TIMED_OUT → retry allowed
     const slow = await api(emu, 'POST', '/ep/run', {
-      body: { input: { mode: 'slow' }, policy: { executionTimeout: 1000 } },
+      body: { input: { mode: 'slow' }, policy: { executionTimeout: 5000 } },
     });
-    await clock.advanceAsync(1000);
+    await clock.advanceAsync(5000);
     expect(emu.job(slow.json.id)?.status).toBe('TIMED_OUT');
     expect((await api(emu, 'POST', `/ep/retry/${slow.json.id}`)).status).toBe(200);
     expect(emu.job(slow.json.id)?.status).toBe('IN_PROGRESS');

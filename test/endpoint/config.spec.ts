@@ -74,6 +74,16 @@ describe('createEndpoint configuration', () => {
       { apiKey: 'k', endpointId: 'ep', retry: { count: 1.5 } },
       'retry.count must be a whole number ≥ 0',
     ],
+    [
+      'a payload limit of 0',
+      { apiKey: 'k', endpointId: 'ep', payloadLimits: { run: 0 } },
+      'payloadLimits.run must be a whole number of bytes ≥ 1',
+    ],
+    [
+      'a fractional payload limit',
+      { apiKey: 'k', endpointId: 'ep', payloadLimits: { runsync: 1.5 } },
+      'payloadLimits.runsync must be a whole number of bytes ≥ 1',
+    ],
   ])('throws ConfigError synchronously for %s', (_, config, message) => {
     let thrown: unknown;
     try {

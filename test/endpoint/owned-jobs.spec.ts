@@ -239,21 +239,65 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
   it('refuses a body over 20 MB for /runsync and over 10 MB for /run, before sending anything', () => {
     rx.run(({ expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, () => undefined);
-      const big = 'x'.repeat(20 * 1024 * 1024);
-      const medium = 'x'.repeat(10 * 1024 * 1024);
+      // Decimal megabytes: 20,000,000 and 10,000,000 bytes, a little under 20 and 10 MiB.
+      const big = 'x'.repeat(20_000_000);
+      const medium = 'x'.repeat(10_000_000);
       const overhead = '{"input":""}'.length;
       expectObservable(endpoint.runSync({ input: big })).toBe(
         '#',
         undefined,
-        new PayloadTooLargeError(big.length + overhead, 20 * 1024 * 1024),
+        new PayloadTooLargeError(big.length + overhead, 20_000_000),
       );
       expectObservable(endpoint.run({ input: medium })).toBe(
         '#',
         undefined,
-        new PayloadTooLargeError(medium.length + overhead, 10 * 1024 * 1024),
+        new PayloadTooLargeError(medium.length + overhead, 10_000_000),
       );
       flush();
       expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  it('payloadLimits overrides the limits per route (RunPod may count MiB: 10 MiB can be allowed)', () => {
+    rx.run(({ expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => undefined, {
+        payloadLimits: { run: 10 * 1024 * 1024, runsync: 100 },
+      });
+      const overhead = '{"input":""}'.length;
+      const small = 'x'.repeat(100);
+      expectObservable(endpoint.runSync({ input: small })).toBe(
+        '#',
+        undefined,
+        new PayloadTooLargeError(small.length + overhead, 100),
+      );
+      const over = 'x'.repeat(10 * 1024 * 1024 - overhead + 1);
+      expectObservable(endpoint.run({ input: over })).toBe(
+        '#',
+        undefined,
+        new PayloadTooLargeError(10 * 1024 * 1024 + 1, 10 * 1024 * 1024),
+      );
+      flush();
+      expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  it('a body between 10 MB and 10 MiB is refused by default and sent under a MiB payloadLimits', () => {
+    const input = 'x'.repeat(10_000_100);
+    rx.run(({ cold, expectObservable, flush }) => {
+      const strict = fakeEndpoint(rx, () => undefined);
+      expectObservable(strict.endpoint.run({ input })).toBe(
+        '#',
+        undefined,
+        new PayloadTooLargeError(input.length + 12, 10_000_000),
+      );
+      const queued = { id: 'j1-e1', status: 'IN_QUEUE' };
+      const loose = fakeEndpoint(rx, () => cold('-r|', { r: json(queued) }), {
+        payloadLimits: { run: 10 * 1024 * 1024 },
+      });
+      expectObservable(loose.endpoint.run({ input })).toBe('-(a|)', { a: queued });
+      flush();
+      expect(strict.fake.requests).toHaveLength(0);
+      expect(loose.fake.requests).toHaveLength(1);
     });
   });
 

@@ -21,9 +21,9 @@ import {
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
 import { countingTransport, outcome } from './helpers';
 
-const MiB = 1024 * 1024;
-const RUN_LIMIT = 10 * MiB;
-const RUNSYNC_LIMIT = 20 * MiB;
+// RunPod's "10 MB" and "20 MB", read as decimal megabytes.
+const RUN_LIMIT = 10_000_000;
+const RUNSYNC_LIMIT = 20_000_000;
 const NOT_CALLED = Symbol('no error');
 
 /** A valid answer for each route, after `ms` of real time. */

@@ -338,13 +338,13 @@ describe('security: the emulator under attack', () => {
     }
   });
 
-  it('caps bodies: 413 JSON over 10 MiB (/run), 20 MiB (/runsync) and 1 MiB elsewhere, announced or chunked, without reading on', async () => {
+  it('caps bodies: 413 JSON over 10 MB (/run), 20 MB (/runsync) and 1 MiB elsewhere, announced or chunked, without reading on', async () => {
     const target = await emulator({ rateLimits: false });
     const auth = { authorization: `Bearer ${SERVER_KEY}`, 'content-type': 'application/json' };
     const MiB = 1024 * 1024;
     const cases: [string, number][] = [
-      ['/ep/run', 10 * MiB],
-      ['/ep/runsync', 20 * MiB],
+      ['/ep/run', 10_000_000],
+      ['/ep/runsync', 20_000_000],
       ['/ep/cancel/j1', MiB],
       ['/ep/retry/j1', MiB],
       ['/ep/purge-queue', MiB],

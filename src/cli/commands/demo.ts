@@ -9,6 +9,7 @@ import {
   type JobState,
 } from '../../index.js';
 import { startEmulator } from '../../emulator/index.js';
+import { parseJobFailure } from '../../errors.js';
 import { duration, show } from '../format.js';
 import { EXIT, type CliIo } from '../io.js';
 
@@ -33,10 +34,16 @@ interface Step {
   readonly run: (context: StepContext) => Promise<void>;
 }
 
+/** A FAILED job's error: a worker report (the emulator's mock worker sends one) as its type and message. */
+const describeError = (error: unknown) => {
+  const report = parseJobFailure(error);
+  return report ? `worker report ${report.type}: ${JSON.stringify(report.message)}` : JSON.stringify(error);
+};
+
 const describeState = (state: JobState) =>
   state.status +
   (state.output !== undefined ? ` output=${show(state.output)}` : '') +
-  (state.error !== undefined ? ` error=${JSON.stringify(state.error)}` : '');
+  (state.error !== undefined ? ` error=${describeError(state.error)}` : '');
 
 const STEPS: readonly Step[] = [
   {
@@ -80,6 +87,9 @@ const STEPS: readonly Step[] = [
         endpoint.stream(id).pipe(tap((chunk) => say(`+${duration(Date.now() - started)}  ${show(chunk.output)}`))),
       );
       say('stream complete: job COMPLETED and buffer drained');
+      // The demo's emulator keeps RunPod's default: no return_aggregate_stream (returnAggregateStream).
+      const final = await firstValueFrom(endpoint.status(id));
+      say(`final state: ${describeState(final)} (no aggregate output: returnAggregateStream is off)`);
     },
   },
   {

@@ -22,6 +22,7 @@ import {
   isTimeoutError,
   type Endpoint,
   type JobRequest,
+  jobEndedError,
   type JobState,
 } from '../../index.js';
 import { httpUrl, milliseconds } from '../args.js';
@@ -121,7 +122,8 @@ async function follow(endpoint: Endpoint, request: JobRequest, options: RunOptio
     return outcome === 'timeout' ? EXIT.error : EXIT.jobFailed;
   }
   if (last.status !== 'COMPLETED') {
-    io.stderr.write(`job ${last.id} ended ${last.status}${last.error ? `: ${last.error}` : ''}\n`);
+    // The typed error's message: a worker's JSON failure report shows as its error_message.
+    io.stderr.write(`${jobEndedError(last).message}\n`);
     return EXIT.jobFailed;
   }
   if (!options.stream && last.output !== undefined) io.stdout.write(`${show(last.output)}\n`);

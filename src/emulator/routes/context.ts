@@ -3,6 +3,7 @@ import type { Engine } from '../engine.js';
 import type { JsonSender } from '../http-io.js';
 import type { JobRecord } from '../job.js';
 import type { LongPolls } from '../long-poll.js';
+import type { StatsCollector } from '../stats.js';
 
 /** Everything a route handler needs for one request. */
 export interface RouteContext {
@@ -11,6 +12,9 @@ export interface RouteContext {
   readonly engine: Engine;
   readonly longPolls: LongPolls;
   readonly send: JsonSender;
+  readonly stats: StatsCollector;
+  /** Most queued jobs per endpoint before `/run` and `/runsync` answer 429 (`Infinity`: no limit). */
+  readonly maxQueuedJobs: number;
   readonly endpointId: string;
   /** The `{id}` path segment, for routes that have one. */
   readonly jobId?: string;
@@ -29,13 +33,6 @@ export type RouteHandler = (ctx: RouteContext) => void;
 export function sendError(ctx: RouteContext, code: number, message: string): void {
   ctx.send(ctx.res, code, { error: message });
 }
-
-/**
- * Error text of a `/run` or `/runsync` whose input would pass the emulator's retained-bytes cap.
- * GUESS: RunPod answers a full queue with 429 (its old rule counted jobs); the body and the
- * absence of `Retry-After` are the emulator's choice.
- */
-export const QUEUE_FULL_MESSAGE = 'queue full: the inputs of queued and running jobs would pass maxRetainedBytes';
 
 /** The job named in the path, or a 404 already sent. */
 export function findJob(ctx: RouteContext): JobRecord | undefined {

@@ -1,3 +1,4 @@
+import { PAYLOAD_LIMITS } from '../../codecs/job-request.js';
 import type { EmulatorRoute } from '../types.js';
 import { cancelRoute } from './cancel.js';
 import type { RouteHandler } from './context.js';
@@ -22,10 +23,14 @@ export const ROUTE_HANDLERS: Readonly<Record<EmulatorRoute, RouteHandler>> = {
   health: healthRoute,
 };
 
-/** Body size limits: RunPod's 10 MB (/run) and 20 MB (/runsync); 1 MB elsewhere. GUESS: MB = MiB. */
+/**
+ * Body size limits: RunPod's "10 MB" (/run) and "20 MB" (/runsync), read as decimal megabytes like
+ * the client's check (`PAYLOAD_LIMITS`); 1 MiB elsewhere (an emulator cap: RunPod documents none). GUESS: the cloud may count MiB, and so
+ * accept up to 4.9 % more.
+ */
 export const BODY_LIMITS: Readonly<Record<EmulatorRoute, number>> = {
-  run: 10 * 1024 * 1024,
-  runsync: 20 * 1024 * 1024,
+  run: PAYLOAD_LIMITS.run,
+  runsync: PAYLOAD_LIMITS.runsync,
   status: 1024 * 1024,
   'status-sync': 1024 * 1024,
   stream: 1024 * 1024,

@@ -1,6 +1,7 @@
 import { isTerminal } from '../job.js';
 import { parseJobRequest } from '../job-request.js';
-import { QUEUE_FULL_MESSAGE, sendError, type RouteHandler } from './context.js';
+import { sendError, type RouteHandler } from './context.js';
+import { answerQueueFull, refuseWhenQueueFull, RETAINED_BYTES_FULL } from './queue-full.js';
 import { answerWhen, readWait } from './waits.js';
 
 /** Default and bounds of `/runsync?wait=` (RunPod: 90 s, 1 s–5 min). */
@@ -20,9 +21,10 @@ export const runsyncRoute: RouteHandler = (ctx) => {
     sendError(ctx, 400, parsed.message);
     return;
   }
+  if (refuseWhenQueueFull(ctx)) return;
   const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
   if (!job) {
-    sendError(ctx, 429, QUEUE_FULL_MESSAGE);
+    answerQueueFull(ctx, RETAINED_BYTES_FULL);
     return;
   }
   // A job still queued or running when the wait ends answers with its id and status only.
