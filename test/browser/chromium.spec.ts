@@ -35,12 +35,22 @@ describe('chooseInstalledChromium', () => {
     expect(chooseInstalledChromium({ CHROMIUM_PATH: '' }, existing(SYSTEM_CHROMIUM))).toEqual(system);
   });
 
-  it('leaves the choice to @sparticuz/chromium when no browser is installed', () => {
-    expect(chooseInstalledChromium({}, existing())).toBeUndefined();
+  it('leaves the choice to @sparticuz/chromium when no browser is installed, on Linux x64', () => {
+    expect(chooseInstalledChromium({}, existing(), 'linux-x64')).toBeUndefined();
+  });
+
+  it('asks for CHROMIUM_PATH where @sparticuz/chromium has no binary', () => {
+    expect(() => chooseInstalledChromium({}, existing(), 'darwin-arm64')).toThrow(
+      'ships a Linux x64 binary only, this is darwin-arm64; set CHROMIUM_PATH',
+    );
+    expect(chooseInstalledChromium({}, existing(SYSTEM_CHROMIUM), 'linux-arm64')?.source).toBe('system');
   });
 });
 
-describe('unpackSparticuzChromium', () => {
+// The package's binary runs on Linux x64 only; elsewhere the e2e spec needs CHROMIUM_PATH.
+const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
+
+(onLinuxX64 ? describe : describe.skip)('unpackSparticuzChromium (Linux x64)', () => {
   let parent: string;
   beforeAll(() => {
     parent = mkdtempSync(join(tmpdir(), 'runpod-rx-chromium-spec-'));

@@ -34,21 +34,30 @@ export const CHROMIUM_ARGS: readonly string[] = [
 
 /**
  * Picks the browser without unpacking anything: `CHROMIUM_PATH` when set (it must exist), else the
- * system chromium when installed, else `undefined`, meaning the npm package `@sparticuz/chromium`.
+ * system chromium when installed, else `undefined`, meaning the npm package `@sparticuz/chromium`,
+ * whose binary runs on Linux x64 only (`platform` is `${process.platform}-${process.arch}`).
  */
 export function chooseInstalledChromium(
   env: NodeJS.ProcessEnv,
   exists: (path: string) => boolean,
+  platform = `${process.platform}-${process.arch}`,
 ): ChromiumChoice | undefined {
   const fromEnv = env.CHROMIUM_PATH;
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (!exists(fromEnv))
+    if (!exists(fromEnv)) {
       throw new Error(
         `CHROMIUM_PATH=${fromEnv} does not exist; unset it to use ${SYSTEM_CHROMIUM} or @sparticuz/chromium`,
       );
+    }
     return { source: 'CHROMIUM_PATH', executablePath: fromEnv };
   }
-  return exists(SYSTEM_CHROMIUM) ? { source: 'system', executablePath: SYSTEM_CHROMIUM } : undefined;
+  if (exists(SYSTEM_CHROMIUM)) return { source: 'system', executablePath: SYSTEM_CHROMIUM };
+  if (platform !== 'linux-x64') {
+    throw new Error(
+      `no Chromium found: @sparticuz/chromium ships a Linux x64 binary only, this is ${platform}; set CHROMIUM_PATH to a Chromium or Chrome executable`,
+    );
+  }
+  return undefined;
 }
 
 const execFileAsync = promisify(execFile);
