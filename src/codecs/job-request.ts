@@ -2,7 +2,8 @@ import { InvalidInputError, isRunpodError, PayloadTooLargeError } from '../error
 import { toJson } from '../internal/to-json.js';
 
 /**
- * Per-job execution policy (all times in ms, as RunPod takes them).
+ * Per-job execution policy (all times in ms, as RunPod takes them). The three fields are checked;
+ * any other key is sent unchanged, so a policy field RunPod adds later needs no new release.
  * @category requests
  */
 export interface ExecutionPolicy {
@@ -27,7 +28,10 @@ export interface S3Config {
 }
 
 /**
- * The body of `/run` and `/runsync`.
+ * The body of `/run` and `/runsync`. The fields below are checked; any other top-level key is sent
+ * unchanged (forward compatible: a field RunPod adds later works before this type names it). An
+ * object literal must stay within the named fields, as TypeScript checks excess properties there;
+ * a request built elsewhere, or spread from one, carries its extra keys through.
  * @category requests
  */
 export interface JobRequest<I = unknown> {
@@ -35,6 +39,11 @@ export interface JobRequest<I = unknown> {
   readonly input: I;
   /** URL RunPod POSTs the final status body to. */
   readonly webhook?: string | undefined;
+  /**
+   * A second webhook URL, sent as is. Undocumented by RunPod; both official SDKs (JavaScript and
+   * Go) declare and send it as a string. The local emulator accepts and ignores it.
+   */
+  readonly webhookV2?: string | undefined;
   readonly policy?: ExecutionPolicy | undefined;
   readonly s3Config?: S3Config | undefined;
 }
@@ -59,7 +68,7 @@ export const PAYLOAD_LIMITS: Readonly<Record<'run' | 'runsync', number>> = Objec
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function checkPolicy(policy: ExecutionPolicy): ExecutionPolicy {
+function checkPolicy(policy: ExecutionPolicy): void {
   if (!isPlainObject(policy as unknown)) throw new InvalidInputError('policy must be an object');
   for (const field of ['executionTimeout', 'ttl'] as const) {
     const value = policy[field];
@@ -72,14 +81,9 @@ function checkPolicy(policy: ExecutionPolicy): ExecutionPolicy {
   if (policy.lowPriority !== undefined && typeof policy.lowPriority !== 'boolean') {
     throw new InvalidInputError('policy.lowPriority must be a boolean');
   }
-  return {
-    ...(policy.executionTimeout !== undefined && { executionTimeout: policy.executionTimeout }),
-    ...(policy.lowPriority !== undefined && { lowPriority: policy.lowPriority }),
-    ...(policy.ttl !== undefined && { ttl: policy.ttl }),
-  };
 }
 
-function checkS3Config(config: S3Config): S3Config {
+function checkS3Config(config: S3Config): void {
   if (!isPlainObject(config as unknown)) throw new InvalidInputError('s3Config must be an object');
   for (const field of ['accessId', 'accessSecret', 'bucketName', 'endpointUrl'] as const) {
     if (typeof config[field] !== 'string') throw new InvalidInputError(`s3Config.${field} must be a string`);
@@ -87,7 +91,6 @@ function checkS3Config(config: S3Config): S3Config {
   if (config.objectPath !== undefined && typeof config.objectPath !== 'string') {
     throw new InvalidInputError('s3Config.objectPath must be a string');
   }
-  return config;
 }
 
 /** Runs the endpoint's input encoder; whatever it throws becomes an {@link InvalidInputError}. */
@@ -102,8 +105,9 @@ function encode(encodeInput: (input: unknown) => unknown, input: unknown): unkno
 }
 
 /**
- * Validates a job request and encodes it as the JSON body RunPod expects, keeping only the
- * documented fields. Throws {@link InvalidInputError} or {@link PayloadTooLargeError}.
+ * Validates a job request and encodes it as the JSON body RunPod expects: the input through
+ * `encodeInput`, the known fields checked, every other key (top level, `policy`, `s3Config`) sent
+ * unchanged. Throws {@link InvalidInputError} or {@link PayloadTooLargeError}.
  */
 export function encodeJobRequest(
   request: JobRequest<unknown>,
@@ -113,15 +117,15 @@ export function encodeJobRequest(
   if (typeof request !== 'object' || request === null || !('input' in request) || request.input === undefined) {
     throw new InvalidInputError('a job request needs an `input` field');
   }
-  if (request.webhook !== undefined && typeof request.webhook !== 'string') {
-    throw new InvalidInputError('webhook must be a URL string');
+  for (const field of ['webhook', 'webhookV2'] as const) {
+    if (request[field] !== undefined && typeof request[field] !== 'string') {
+      throw new InvalidInputError(`${field} must be a URL string`);
+    }
   }
-  const body = {
-    input: encode(encodeInput, request.input),
-    ...(request.webhook !== undefined && { webhook: request.webhook }),
-    ...(request.policy !== undefined && { policy: checkPolicy(request.policy) }),
-    ...(request.s3Config !== undefined && { s3Config: checkS3Config(request.s3Config) }),
-  };
+  if (request.policy !== undefined) checkPolicy(request.policy);
+  if (request.s3Config !== undefined) checkS3Config(request.s3Config);
+  // Key order and unknown keys as given; only the input is replaced by its encoding.
+  const body = { ...request, input: encode(encodeInput, request.input) };
   const json = toJson(body, 'the job request');
   // A UTF-16 code unit takes at most 3 bytes in UTF-8: count bytes only when that bound is unsafe.
   if (json.length * 3 > limitBytes) {

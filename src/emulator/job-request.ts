@@ -41,8 +41,8 @@ function policyMs(policy: Record<string, unknown>, key: string, fallback: number
 /**
  * Validates a job request: a JSON object with `input` (required; GUESS: a missing
  * `input` is a 400), optional `webhook` (an http(s) URL, userinfo removed), optional `policy` with `executionTimeout`
- * (5 s – 7 days) and `ttl` (10 s – 7 days), in ms. `s3Config`, `webhookV2` and `policy.lowPriority`
- * are accepted and ignored.
+ * (5 s – 7 days) and `ttl` (10 s – 7 days), in ms. `s3Config`, `webhookV2`, `policy.lowPriority`
+ * and any other key, top level or in `policy`, are accepted and ignored.
  */
 export function parseJobRequest(body: unknown): JobRequestResult {
   if (!isRecord(body)) return { ok: false, message: 'request body must be a JSON object with an "input" field' };

@@ -1,28 +1,20 @@
 /**
  * The browser demo (docs/demo/) end to end: bundled for the browser with the Node built-in guard,
  * served from one loopback origin, talking to an emulator on another (CORS), driven in headless
- * Debian chromium through playwright-core.
+ * Chromium through playwright-core. The browser is CHROMIUM_PATH, else the system chromium, else
+ * the one shipped in the npm package @sparticuz/chromium (test/helpers/chromium.ts), so `npm test`
+ * needs nothing installed by hand. The bundle and type checks need no browser.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
 import { bundleDemo, bundleForBrowser, isNodeBuiltin } from '../../scripts/browser-bundle';
 import { serveStatic, type StaticServer } from '../../scripts/static-server';
+import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium';
 import { ROOT, typeCheck } from '../helpers/type-check';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const API_KEY = 'browser-demo-key';
 
 let outdir: string;
@@ -32,17 +24,11 @@ let browser: Browser | undefined;
 let bundledInputs: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it), or set CHROMIUM_PATH`);
-  }
   outdir = mkdtempSync(join(tmpdir(), 'runpod-rx-demo-'));
   const [emu, bundle] = await Promise.all([startEmulator({ apiKey: API_KEY }), bundleDemo(outdir)]);
   emulator = emu;
   bundledInputs = Object.keys(bundle.metafile.inputs);
-  [site, browser] = await Promise.all([
-    serveStatic(outdir),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
-  ]);
+  site = await serveStatic(outdir);
 }, 30_000);
 
 afterAll(async () => {
@@ -111,77 +97,84 @@ describe('the browser demo (docs/demo)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('submits a job, shows its status transitions and its chunks as they arrive, in order, then COMPLETED', async () => {
-    const { page, pageErrors } = await openDemo();
-    try {
-      // Record what the page shows after every DOM change, to prove chunks appear while the job runs.
-      await page.evaluate(() => {
-        const w = window as unknown as { frames$: { chunks: number; status: string }[] };
-        w.frames$ = [];
-        const record = () =>
-          w.frames$.push({
-            chunks: document.querySelectorAll('#chunks li').length,
-            status: document.getElementById('status')!.textContent ?? '',
-          });
-        new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
-      });
-      const words = ['alpha', 'beta', 'gamma', 'delta'];
-      await submit(page, { mock_return: words, mock_delay: 0.25 });
-      await page.waitForSelector('body[data-phase="done"]', { timeout: 10_000 });
+  describe('in headless Chromium', () => {
+    beforeAll(async () => {
+      const { executablePath } = await findChromium();
+      browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
+    }, 60_000);
 
-      expect(await page.locator('#chunks li').allTextContents()).toEqual(words);
-      expect(await page.textContent('#status')).toBe('COMPLETED');
-      const transitions = await page.locator('#transitions li').allTextContents();
-      expect(transitions[0]).toBe('IN_QUEUE');
-      expect(transitions.at(-1)).toBe('COMPLETED');
-      expect(await page.textContent('#error')).toBe('');
+    it('submits a job, shows its status transitions and its chunks as they arrive, in order, then COMPLETED', async () => {
+      const { page, pageErrors } = await openDemo();
+      try {
+        // Record what the page shows after every DOM change, to prove chunks appear while the job runs.
+        await page.evaluate(() => {
+          const w = window as unknown as { frames$: { chunks: number; status: string }[] };
+          w.frames$ = [];
+          const record = () =>
+            w.frames$.push({
+              chunks: document.querySelectorAll('#chunks li').length,
+              status: document.getElementById('status')!.textContent ?? '',
+            });
+          new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+        });
+        const words = ['alpha', 'beta', 'gamma', 'delta'];
+        await submit(page, { mock_return: words, mock_delay: 0.25 });
+        await page.waitForSelector('body[data-phase="done"]', { timeout: 10_000 });
 
-      const frames = await page.evaluate(
-        () => (window as unknown as { frames$: { chunks: number; status: string }[] }).frames$,
-      );
-      const live = frames.filter((frame) => frame.chunks > 0 && frame.chunks < words.length);
-      expect(live.length).toBeGreaterThan(0);
-      expect(live.every((frame) => frame.status !== 'COMPLETED')).toBe(true);
-      const counts = frames.map((frame) => frame.chunks);
-      expect(counts).toEqual([...counts].sort((a, b) => a - b)); // chunks only ever added, one by one
+        expect(await page.locator('#chunks li').allTextContents()).toEqual(words);
+        expect(await page.textContent('#status')).toBe('COMPLETED');
+        const transitions = await page.locator('#transitions li').allTextContents();
+        expect(transitions[0]).toBe('IN_QUEUE');
+        expect(transitions.at(-1)).toBe('COMPLETED');
+        expect(await page.textContent('#error')).toBe('');
 
-      const id = (await page.textContent('#job-id'))!;
-      expect(emulator!.job(id)?.status).toBe('COMPLETED');
-      expect(pageErrors).toEqual([]);
-    } finally {
-      await page.close();
-    }
-  });
+        const frames = await page.evaluate(
+          () => (window as unknown as { frames$: { chunks: number; status: string }[] }).frames$,
+        );
+        const live = frames.filter((frame) => frame.chunks > 0 && frame.chunks < words.length);
+        expect(live.length).toBeGreaterThan(0);
+        expect(live.every((frame) => frame.status !== 'COMPLETED')).toBe(true);
+        const counts = frames.map((frame) => frame.chunks);
+        expect(counts).toEqual([...counts].sort((a, b) => a - b)); // chunks only ever added, one by one
 
-  it('Cancel unsubscribes, and the client cancels the job on the emulator', async () => {
-    const { page, pageErrors } = await openDemo();
-    try {
-      await submit(page, { mock_return: ['first', 'never shown'], mock_delay: 30 });
-      await page.waitForSelector('#chunks li');
-      expect(await page.locator('#chunks li').allTextContents()).toEqual(['first']);
-      const id = (await page.textContent('#job-id'))!;
-      expect(emulator!.job(id)?.status).toBe('IN_PROGRESS');
+        const id = (await page.textContent('#job-id'))!;
+        expect(emulator!.job(id)?.status).toBe('COMPLETED');
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
 
-      await page.click('#cancel');
-      expect(await emulatorStatus(id, 'CANCELLED')).toBe('CANCELLED');
-      await page.waitForFunction(() => document.getElementById('log')!.textContent!.includes('/cancel/'));
-      expect(await page.textContent('#log')).toContain(`POST /browser-e2e/cancel/${id}`);
-      expect(await page.textContent('#phase')).toBe('cancelled');
-      expect(await page.isEnabled('#submit')).toBe(true);
-      expect(pageErrors).toEqual([]);
-    } finally {
-      await page.close();
-    }
-  });
+    it('Cancel unsubscribes, and the client cancels the job on the emulator', async () => {
+      const { page, pageErrors } = await openDemo();
+      try {
+        await submit(page, { mock_return: ['first', 'never shown'], mock_delay: 30 });
+        await page.waitForSelector('#chunks li');
+        expect(await page.locator('#chunks li').allTextContents()).toEqual(['first']);
+        const id = (await page.textContent('#job-id'))!;
+        expect(emulator!.job(id)?.status).toBe('IN_PROGRESS');
 
-  it('shows the ConfigError when the address carries no key', async () => {
-    const { page, pageErrors } = await openDemo({ baseUrl: emulator!.baseUrl });
-    try {
-      expect(await page.textContent('#error')).toMatch(/^ConfigError: /);
-      expect(await page.isDisabled('#submit')).toBe(true);
-      expect(pageErrors).toEqual([]);
-    } finally {
-      await page.close();
-    }
+        await page.click('#cancel');
+        expect(await emulatorStatus(id, 'CANCELLED')).toBe('CANCELLED');
+        await page.waitForFunction(() => document.getElementById('log')!.textContent!.includes('/cancel/'));
+        expect(await page.textContent('#log')).toContain(`POST /browser-e2e/cancel/${id}`);
+        expect(await page.textContent('#phase')).toBe('cancelled');
+        expect(await page.isEnabled('#submit')).toBe(true);
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('shows the ConfigError when the address carries no key', async () => {
+      const { page, pageErrors } = await openDemo({ baseUrl: emulator!.baseUrl });
+      try {
+        expect(await page.textContent('#error')).toMatch(/^ConfigError: /);
+        expect(await page.isDisabled('#submit')).toBe(true);
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
   });
 });

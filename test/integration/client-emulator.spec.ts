@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import { firstValueFrom, lastValueFrom, skipWhile, take, toArray } from 'rxjs';
 import {
   createEndpoint,
+  createFetchTransport,
   isJobCancelledError,
   isJobFailedError,
   isJobTimedOutError,
@@ -76,6 +77,27 @@ describe('runpod-rx against the emulator', () => {
     expect(states[states.length - 1]).toMatchObject({ status: 'COMPLETED' });
     expect(states[states.length - 1].output).toBeUndefined();
     expect(requestsSince(mark)).toBe(2);
+  });
+
+  it('webhookV2 and unknown top-level and policy keys reach the emulator unchanged; it accepts them', async () => {
+    const bodies: unknown[] = [];
+    const fetchTransport = createFetchTransport();
+    const recording = connect({
+      transport: (request) => {
+        if (request.body !== undefined) bodies.push(JSON.parse(request.body));
+        return fetchTransport(request);
+      },
+    });
+    // Built outside the call, as a caller forwarding fields this version does not name would.
+    const request = {
+      input: { mock_return: 'kept' },
+      webhookV2: 'http://127.0.0.1:9/v2',
+      policy: { ttl: 60_000, futurePolicy: { level: 2 } },
+      futureField: ['a', 1],
+    };
+    const job = await firstValueFrom(recording.runSync(request));
+    expect(job).toMatchObject({ status: 'COMPLETED', output: 'kept' });
+    expect(bodies).toEqual([request]);
   });
 
   it('run + status + watch follow a job to COMPLETED with progress updates', async () => {

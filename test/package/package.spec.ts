@@ -24,6 +24,7 @@ let files: Set<string>;
 
 interface PackageJson {
   readonly version: string;
+  readonly license: string;
   readonly main: string;
   readonly module: string;
   readonly types: string;
@@ -85,6 +86,14 @@ describe('npm pack', () => {
     expect(modules('cjs', '.d.ts').sort()).toEqual(modules('cjs', '.js').sort());
     expect(modules('cjs', '.js')).toEqual(expect.arrayContaining(['src/index', 'src/cli/main', 'operators/index']));
     expect(consumer.pack.size).toBeLessThan(400_000);
+  });
+
+  it('ships the MIT LICENSE that package.json names', () => {
+    expect(files).toContain('LICENSE');
+    expect(manifest().license).toBe('MIT');
+    const license = readFileSync(join(consumer.packageDir, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} runpod-rx contributors\n/);
+    expect(license).toContain('THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND');
   });
 
   it('has no source map pointing at a file left out of the package', () => {
