@@ -7,6 +7,7 @@ import { createFetchTransport, type FetchLike } from '../transport/fetch-transpo
 import type { Transport } from '../transport/transport.js';
 import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
 import type { RunpodEvent } from './events.js';
+import { STREAM_HOLD_DEFAULTS, type StreamHoldPolicy } from './stream-hold.js';
 
 /** The production API root. */
 export const DEFAULT_BASE_URL = 'https://api.runpod.ai/v2';
@@ -89,6 +90,11 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   readonly longPollWait?: number;
   /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
   readonly streamWait?: number;
+  /**
+   * Bounds of the chunks an unsubscribed `stream(id)` had already drained, held for the next
+   * `stream(id)` of this endpoint object (see docs/streaming.md). Fields not given keep their defaults.
+   */
+  readonly streamHold?: Partial<StreamHoldPolicy>;
   readonly codecs?: EndpointCodecs<I, O, C>;
   /** Receives request, response, retry and cancel events. Exceptions it throws are ignored. */
   readonly onEvent?: (event: RunpodEvent) => void;
@@ -109,6 +115,7 @@ export interface ResolvedConfig<I, O, C> {
   readonly concurrency: Readonly<Record<ConcurrencyGroup, number>> | false;
   readonly longPollWait: number;
   readonly streamWait: number;
+  readonly streamHold: StreamHoldPolicy;
   readonly codecs: EndpointCodecs<I, O, C>;
   readonly emit: (event: RunpodEvent) => void;
 }
@@ -143,6 +150,15 @@ function delay(name: string, value: number | undefined, fallback: number, allowZ
     throw new ConfigError(
       `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of ms, at most ${MAX_DELAY_MS}`,
     );
+  }
+  return value;
+}
+
+/** A whole number of bytes ≥ 0 (0 holds nothing), or `Infinity`. */
+function byteCount(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value !== Infinity && !(Number.isInteger(value) && value >= 0)) {
+    throw new ConfigError(`${name} must be a whole number of bytes ≥ 0, or Infinity`);
   }
   return value;
 }
@@ -241,6 +257,10 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     concurrency: resolveConcurrency(config.concurrency),
     longPollWait: positive('longPollWait', config.longPollWait, 90_000),
     streamWait: positive('streamWait', config.streamWait, 3_000),
+    streamHold: {
+      maxAge: positive('streamHold.maxAge', config.streamHold?.maxAge, STREAM_HOLD_DEFAULTS.maxAge),
+      maxBytes: byteCount('streamHold.maxBytes', config.streamHold?.maxBytes, STREAM_HOLD_DEFAULTS.maxBytes),
+    },
     codecs: config.codecs ?? {},
     emit: onEvent
       ? (event) => {

@@ -21,6 +21,7 @@ import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptio
 import { followJob, type FollowDeps } from './follow-job.js';
 import { createSend } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
+import { createStreamHold } from './stream-hold.js';
 import { streamJob } from './stream-job.js';
 
 /** RunPod's accepted range for `/runsync?wait=`. */
@@ -58,6 +59,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
   const resolved = resolveConfig(config);
   const { scheduler, codecs, emit } = resolved;
   const send = createSend(resolved);
+  const streamHold = createStreamHold(resolved.streamHold, scheduler, emit);
   const outputCodec = codecs.output;
   const encodeInput = codecs.input ? (input: unknown) => codecs.input!.encode(input as I) : (input: unknown) => input;
 
@@ -210,15 +212,17 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const jobId = checkJobId(id);
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         return streamJob<C>(jobId, {
-          read: (jobId) =>
-            send({
-              route: 'stream',
-              method: 'GET',
-              path: `/stream/${jobId}`,
-              wait: resolved.streamWait,
-              codec: withJobId(StreamResponse, jobId, true),
-              jobId,
-            }),
+          open: (jobId) =>
+            streamHold.open(jobId, () =>
+              send({
+                route: 'stream',
+                method: 'GET',
+                path: `/stream/${jobId}`,
+                wait: resolved.streamWait,
+                codec: withJobId(StreamResponse, jobId, true),
+                jobId,
+              }),
+            ),
           status: (jobId) => status(jobId),
           chunk: codecs.chunk,
           scheduler,
