@@ -40,9 +40,10 @@ export interface StreamStep {
 /** One `stream(id)` subscription's view of the job's chunks. */
 export interface StreamSession {
   /**
-   * The next step: first the chunks held for this job by earlier subscriptions (no request; after
-   * their reads in flight have answered), then one `/stream` read. Unsubscribing leaves the read
-   * in flight: its answer is kept for the next step, or held by {@link StreamSession.close}.
+   * The next step. The first waits for the job's turn (no other session of it open, none of their
+   * reads in flight), then brings the chunks they left, without a request; the others, and the
+   * first when nothing was left, read `/stream` once. Unsubscribing leaves the read in flight: its
+   * answer is kept for the next step, or held by {@link StreamSession.close}.
    */
   next(): Observable<StreamStep>;
   /** Emits the queued chunks one at a time, each taken off the queue before it is emitted. */
@@ -63,17 +64,21 @@ interface Read {
   onSettled?: () => void;
 }
 
-/** What is held for one job. */
-interface Held {
+/** The state of one job's streams on this endpoint object. */
+interface Lane {
+  /** Chunks drained from the server and not yet emitted, oldest first. */
   chunks: RawChunk[];
+  /** The status the answer that brought the last of `chunks` carried. */
   status?: JobStatus;
   bytes: number;
-  /** Reads of closed sessions still in flight: their chunks join `chunks` when they answer. */
-  pending: number;
-  /** Sessions waiting for `pending` to reach 0 before taking the chunks. */
-  waiters: (() => void)[];
   /** Scheduler time after which `chunks` are dropped. */
   expiresAt: number;
+  /** Reads of ended sessions still in flight: their chunks join `chunks` when they answer. */
+  pending: number;
+  /** Whether a session is reading this job now. */
+  active: boolean;
+  /** Sessions waiting for their turn: no active session and no pending read. */
+  waiters: (() => void)[];
 }
 
 const encoder = new TextEncoder();
@@ -100,104 +105,115 @@ function startRead(read: () => Observable<Answer>): Read {
  * Creates the hold of one endpoint object. RunPod drains `/stream` on read, so chunks that reached
  * the client are gone from the server: when a subscriber leaves, the chunks it has not yet been
  * given, and those of its read still in flight (which completes detached), are held here for at
- * most `policy.maxAge` ms and `policy.maxBytes` bytes. The next `stream(id)` of the job gets them
- * first, in order, before reading on. Dropped chunks are reported as `stream-chunks-dropped`.
+ * most `policy.maxAge` ms and `policy.maxBytes` bytes. The streams of one job take turns: the next
+ * `stream(id)` starts when the previous one has ended and its reads have answered, gets what it
+ * left first, in order, then reads on. (A subscriber that resubscribes from its `complete` or
+ * `error` callback, as `repeat` and `retry` do, opens the next stream before the previous one has
+ * finished tearing down: the turn is what keeps the order.) Dropped chunks are reported as
+ * `stream-chunks-dropped`.
  */
 export function createStreamHold(
   policy: StreamHoldPolicy,
   scheduler: SchedulerLike,
   emit: (event: RunpodEvent) => void,
 ): StreamHold {
-  const held = new Map<string, Held>();
+  const lanes = new Map<string, Lane>();
   let totalBytes = 0;
 
-  const entryOf = (id: string): Held => {
-    let entry = held.get(id);
-    if (entry === undefined) {
-      entry = { chunks: [], bytes: 0, pending: 0, waiters: [], expiresAt: Infinity };
-      held.set(id, entry);
+  const laneOf = (id: string): Lane => {
+    let lane = lanes.get(id);
+    if (lane === undefined) {
+      lane = { chunks: [], bytes: 0, expiresAt: Infinity, pending: 0, active: false, waiters: [] };
+      lanes.set(id, lane);
     }
-    return entry;
+    return lane;
   };
 
-  const forgetIfEmpty = (id: string, entry: Held) => {
-    if (entry.chunks.length === 0 && entry.pending === 0 && entry.waiters.length === 0 && held.get(id) === entry) {
-      held.delete(id);
-    }
+  /** Forgets a lane with nothing in it; otherwise, when its turn is free, gives it to the first waiter. */
+  const settleLane = (id: string, lane: Lane) => {
+    if (lane.active || lane.pending > 0) return;
+    const next = lane.waiters.shift();
+    if (next !== undefined) next();
+    else if (lane.chunks.length === 0 && lanes.get(id) === lane) lanes.delete(id);
   };
 
-  const drop = (id: string, entry: Held, reason: 'expired' | 'max-bytes') => {
-    const chunks = entry.chunks.length;
-    totalBytes -= entry.bytes;
-    entry.chunks = [];
-    entry.bytes = 0;
-    forgetIfEmpty(id, entry);
+  const drop = (id: string, lane: Lane, reason: 'expired' | 'max-bytes') => {
+    const chunks = lane.chunks.length;
+    totalBytes -= lane.bytes;
+    lane.chunks = [];
+    lane.bytes = 0;
     if (chunks > 0) emit({ type: 'stream-chunks-dropped', jobId: id, chunks, reason });
   };
 
   /** Drops the chunks whose time is up. */
   const expire = () => {
     const now = scheduler.now();
-    for (const [id, entry] of held) if (entry.chunks.length > 0 && now >= entry.expiresAt) drop(id, entry, 'expired');
-  };
-
-  const add = (id: string, chunks: readonly RawChunk[], status: JobStatus | undefined) => {
-    expire();
-    const entry = entryOf(id);
-    if (status !== undefined) entry.status = status;
-    if (chunks.length === 0) return;
-    const bytes = sizeOf(chunks);
-    entry.chunks.push(...chunks);
-    entry.bytes += bytes;
-    totalBytes += bytes;
-    entry.expiresAt = scheduler.now() + policy.maxAge;
-    if (entry.bytes > policy.maxBytes) drop(id, entry, 'max-bytes');
-    // Map order is insertion order: the jobs held longest go first.
-    for (const [oldId, old] of held) {
-      if (totalBytes <= policy.maxBytes) break;
-      drop(oldId, old, 'max-bytes');
+    for (const [id, lane] of lanes) {
+      if (lane.chunks.length > 0 && now >= lane.expiresAt) {
+        drop(id, lane, 'expired');
+        settleLane(id, lane);
+      }
     }
   };
 
-  /** Holds a closed session's read: its chunks join the job's when it answers (an error holds nothing). */
-  const adopt = (id: string, read: Read) => {
-    const entry = entryOf(id);
-    entry.pending++;
+  /** Holds `chunks` after the lane's, within the bounds of the policy. */
+  const hold = (id: string, lane: Lane, chunks: readonly RawChunk[], status: JobStatus | undefined) => {
+    if (status !== undefined) lane.status = status;
+    if (chunks.length === 0) return;
+    const bytes = sizeOf(chunks);
+    lane.chunks.push(...chunks);
+    lane.bytes += bytes;
+    totalBytes += bytes;
+    lane.expiresAt = scheduler.now() + policy.maxAge;
+    if (lane.bytes > policy.maxBytes) drop(id, lane, 'max-bytes');
+    // Map order is insertion order: the jobs held longest go first.
+    for (const [oldId, old] of lanes) {
+      if (totalBytes <= policy.maxBytes) break;
+      if (old === lane) continue;
+      drop(oldId, old, 'max-bytes');
+      settleLane(oldId, old);
+    }
+  };
+
+  /** Keeps an ended session's read: its chunks join the lane's when it answers (an error holds nothing). */
+  const adopt = (id: string, lane: Lane, read: Read) => {
+    lane.pending++;
     const absorb = () => {
-      entry.pending--;
+      lane.pending--;
       const settled = read.settled!;
-      if ('answer' in settled) add(id, settled.answer.stream ?? [], settled.answer.status);
-      if (entry.pending === 0) for (const wake of entry.waiters.splice(0)) wake();
-      forgetIfEmpty(id, entry);
+      if ('answer' in settled) hold(id, lane, settled.answer.stream ?? [], settled.answer.status);
+      settleLane(id, lane);
     };
     if (read.settled !== undefined) absorb();
     else read.onSettled = absorb;
   };
 
-  /** Emits what is held for `id` once no held read is in flight (removing it), or `undefined`. */
-  const take = (id: string): Observable<Pick<Held, 'chunks' | 'status'> | undefined> =>
+  /**
+   * Waits for the lane's turn, then makes the subscriber's session the active one and emits the
+   * chunks held for it (taken off the lane) with their status.
+   */
+  const turn = (id: string): Observable<{ lane: Lane; chunks: RawChunk[]; status?: JobStatus }> =>
     new Observable((subscriber) => {
-      const deliver = () => {
-        expire();
-        const entry = held.get(id);
-        if (entry !== undefined && entry.pending === 0) {
-          held.delete(id);
-          totalBytes -= entry.bytes;
-          for (const wake of entry.waiters.splice(0)) wake();
-        }
-        subscriber.next(entry);
+      expire();
+      const lane = laneOf(id);
+      const start = () => {
+        lane.active = true;
+        const taken = { lane, chunks: lane.chunks, status: lane.status };
+        totalBytes -= lane.bytes;
+        lane.chunks = [];
+        lane.bytes = 0;
+        subscriber.next(taken);
         subscriber.complete();
       };
-      const entry = held.get(id);
-      if (entry === undefined || entry.pending === 0) {
-        deliver();
+      if (!lane.active && lane.pending === 0 && lane.waiters.length === 0) {
+        start();
         return;
       }
-      entry.waiters.push(deliver);
+      lane.waiters.push(start);
       return () => {
-        const at = entry.waiters.indexOf(deliver);
-        if (at !== -1) entry.waiters.splice(at, 1);
-        forgetIfEmpty(id, entry);
+        const at = lane.waiters.indexOf(start);
+        if (at !== -1) lane.waiters.splice(at, 1);
+        settleLane(id, lane);
       };
     });
 
@@ -206,7 +222,8 @@ export function createStreamHold(
       const queue: RawChunk[] = [];
       let status: JobStatus | undefined;
       let inFlight: Read | undefined;
-      let started = false;
+      /** The lane, once this session's turn came. */
+      let lane: Lane | undefined;
       let closed = false;
 
       // Subscribed through `next`, which starts nothing once the session is closed (rxjs's expand may
@@ -239,14 +256,14 @@ export function createStreamHold(
         next: () =>
           defer(() => {
             if (closed) return EMPTY;
-            if (started) return readStep();
-            started = true;
-            return take(id).pipe(
-              switchMap((entry) => {
-                if (entry === undefined || entry.chunks.length === 0 || entry.status === undefined) return readStep();
-                queue.push(...entry.chunks);
-                status = entry.status;
-                return of({ status: entry.status, count: entry.chunks.length });
+            if (lane !== undefined) return readStep();
+            return turn(id).pipe(
+              switchMap((held) => {
+                lane = held.lane;
+                if (held.chunks.length === 0 || held.status === undefined) return readStep();
+                queue.push(...held.chunks);
+                status = held.status;
+                return of({ status: held.status, count: held.chunks.length });
               }),
             );
           }),
@@ -256,11 +273,15 @@ export function createStreamHold(
             subscriber.complete();
           }),
         close: () => {
+          if (closed) return;
           closed = true;
-          const read = inFlight;
+          if (lane === undefined) return;
+          expire();
+          hold(id, lane, queue.splice(0), status);
+          if (inFlight !== undefined) adopt(id, lane, inFlight);
           inFlight = undefined;
-          if (queue.length > 0) add(id, queue.splice(0), status);
-          if (read !== undefined) adopt(id, read);
+          lane.active = false;
+          settleLane(id, lane);
         },
       };
     },

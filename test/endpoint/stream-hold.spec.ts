@@ -82,6 +82,41 @@ describe('stream hold', () => {
     });
   });
 
+  it('a stream resubscribed from the complete callback (before the last one tore down) keeps the order', () => {
+    rx.run(({ cold, flush }) => {
+      const reads = [answer('IN_PROGRESS', 'a', 'b', 'c'), answer('COMPLETED', 'd'), answer('COMPLETED')];
+      const { fake, endpoint } = setup((_req, n) => cold('-r|', { r: reads[n] }));
+      rx.schedule(() => {
+        endpoint
+          .stream('j1')
+          .pipe(take(1))
+          .subscribe({
+            next: (c) => log.push(`${rx.now()} first ${String(c.output)}`),
+            complete: () =>
+              endpoint.stream('j1').subscribe({
+                next: (c) => log.push(`${rx.now()} second ${String(c.output)}`),
+                complete: () => log.push(`${rx.now()} second done`),
+              }),
+          });
+      }, 0);
+      flush();
+      expect(log).toEqual(['1 first a', '1 second b', '1 second c', '2 second d', '3 second done']);
+      expect(streamTimes(fake)).toEqual([0, 1, 2]);
+    });
+  });
+
+  it('two streams of one job at once take turns: the second starts when the first has ended', () => {
+    rx.run(({ cold, flush }) => {
+      const reads = [answer('IN_PROGRESS', 'a'), answer('COMPLETED', 'b'), answer('COMPLETED')];
+      const { fake, endpoint } = setup((_req, n) => cold('5ms r|', { r: reads[Math.min(n, 2)] }));
+      subscribeAt(0, 'first', () => endpoint.stream('j1'));
+      subscribeAt(1, 'second', () => endpoint.stream('j1'));
+      flush();
+      expect(log).toEqual(['5 first a', '10 first b', '15 first done', '20 second done']);
+      expect(streamTimes(fake)).toEqual([0, 5, 10, 15]);
+    });
+  });
+
   it('a detached read that fails holds nothing; a stream waiting for it reads on its own', () => {
     rx.run(({ cold, flush }) => {
       const { fake, endpoint } = setup((_req, n) =>
