@@ -37,6 +37,12 @@ const MOMENTS: readonly Moment[] = [
   'waiting for a timer',
   'complete',
 ];
+/** Reads left in flight by `stream` at the moments whose transport never answers (see below). */
+const DETACHED_STREAM_READS: Partial<Record<Moment, number>> = {
+  'request in flight': 1,
+  'long-poll in flight': 1,
+  'waiting for a slot': 1,
+};
 
 const OPERATIONS: readonly [string, (e: Endpoint) => Observable<unknown>][] = [
   ['run', (e) => e.run({ input: { n: 1 } })],
@@ -179,8 +185,12 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
         heapAfter,
         heapGrowth: heapAfter - heapBefore,
       };
-      expect(open).toEqual(Object.fromEntries(MOMENTS.map((moment) => [moment, 0])));
-      expect(clock.live()).toBe(0);
+      // A stream's read in flight when its subscriber leaves completes detached (the server drains
+      // what it answers; the chunks are held for the next stream(id)), and later streams of the job
+      // wait for it instead of adding reads: one per endpoint, with its timeout, however many cycles.
+      const detached = name === 'stream' ? DETACHED_STREAM_READS : {};
+      expect(open).toEqual(Object.fromEntries(MOMENTS.map((moment) => [moment, detached[moment] ?? 0])));
+      expect(clock.live()).toBe(Object.values(detached).reduce((sum, n) => sum + n, 0));
       expect(listenerCounts()).toEqual(listenersBefore);
       expect(heapAfter - heapBefore).toBeLessThan(HEAP_SLACK);
     },
