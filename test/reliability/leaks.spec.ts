@@ -80,6 +80,8 @@ const DONE: Record<RouteName, HttpResponse> = {
   health: json(HEALTH),
   'purge-queue': json({ removed: 0, status: 'completed' }),
 };
+/** The answer to `POST /cancel/{id}`: that job, CANCELLED (an answer naming another job is a DecodeError). */
+const cancelled = (request: HttpRequest) => json({ id: request.path.split('/').pop(), status: 'CANCELLED' });
 const QUEUED = json({ id: 'j1', status: 'IN_QUEUE' });
 const RUNNING = json({ id: 'j1', status: 'IN_PROGRESS', output: { step: 1 } });
 const THROTTLED = json({ error: 'slow down' }, 429, { 'retry-after': '1' });
@@ -89,7 +91,7 @@ function script(moment: Moment, operation: string): (request: HttpRequest) => Ob
   return (request) => {
     const route = request.route;
     // The cancel an abandoned submit or runSync sends is answered (it is tested on its own below).
-    if (route === 'cancel' && operation !== 'cancel' && moment !== 'request in flight') return of(DONE.cancel);
+    if (route === 'cancel' && operation !== 'cancel' && moment !== 'request in flight') return of(cancelled(request));
     switch (moment) {
       case 'request in flight':
       case 'waiting for a slot':
@@ -210,7 +212,7 @@ describe('leaks: the detached cancel of an abandoned owned job', () => {
         cancels += 1;
         const attempt = (attempts.get(request.path) ?? 0) + 1;
         attempts.set(request.path, attempt);
-        return of(attempt <= 2 ? THROTTLED : DONE.cancel);
+        return of(attempt <= 2 ? THROTTLED : cancelled(request));
       }
       return NEVER;
     });
