@@ -147,6 +147,7 @@ export function createStreamHold(
 
   /** Drops the chunks whose time is up. */
   const expire = () => {
+    if (totalBytes === 0) return; // nothing held: skip the walk (thousands of streams may be open)
     const now = scheduler.now();
     for (const [id, lane] of lanes) {
       if (lane.chunks.length > 0 && now >= lane.expiresAt) {
