@@ -83,6 +83,8 @@ function describeEvent(event: RunpodEvent): string {
       return `↻ ${event.path} again in ${Math.round(event.delayMs)} ms: ${event.reason}`;
     case 'cancel-on-abandon':
       return `✕ job ${event.jobId} abandoned: cancelling it`;
+    case 'stream-chunks-dropped':
+      return `⚠ ${event.chunks} held chunks of job ${event.jobId} dropped (${event.reason})`;
   }
 }
 

@@ -11,6 +11,7 @@ import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
 import { checkApiKey } from './api-key.js';
 import type { OptionalFields } from '../optional-fields.js';
 import type { RunpodEvent } from './events.js';
+import { STREAM_HOLD_DEFAULTS, type StreamHoldPolicy } from './stream-hold.js';
 
 /** The production API root. */
 export const DEFAULT_BASE_URL = 'https://api.runpod.ai/v2';
@@ -103,6 +104,11 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
   readonly payloadLimits?: OptionalFields<Readonly<Record<'run' | 'runsync', number>>> | undefined;
   /** Server-side `wait` of each `/stream` read, in ms. @default 3000 */
   readonly streamWait?: number | undefined;
+  /**
+   * Bounds of the chunks an unsubscribed `stream(id)` had already drained, held for the next
+   * `stream(id)` of this endpoint object (see docs/streaming.md). Fields not given keep their defaults.
+   */
+  readonly streamHold?: OptionalFields<StreamHoldPolicy> | undefined;
   readonly codecs?: EndpointCodecs<I, O, C> | undefined;
   /** Receives request, response, retry and cancel events. Exceptions it throws are ignored. */
   readonly onEvent?: ((event: RunpodEvent) => void) | undefined;
@@ -124,6 +130,7 @@ export interface ResolvedConfig<I, O, C> {
   readonly longPollWait: number;
   readonly payloadLimits: Readonly<Record<'run' | 'runsync', number>>;
   readonly streamWait: number;
+  readonly streamHold: StreamHoldPolicy;
   readonly codecs: EndpointCodecs<I, O, C>;
   readonly emit: (event: RunpodEvent) => void;
 }
@@ -158,6 +165,15 @@ function delay(name: string, value: number | undefined, fallback: number, allowZ
     throw new ConfigError(
       `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of ms, at most ${MAX_DELAY_MS}`,
     );
+  }
+  return value;
+}
+
+/** A whole number of bytes ≥ 0 (0 holds nothing), or `Infinity`. */
+function byteCount(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value !== Infinity && !(Number.isInteger(value) && value >= 0)) {
+    throw new ConfigError(`${name} must be a whole number of bytes ≥ 0, or Infinity`);
   }
   return value;
 }
@@ -272,6 +288,10 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     longPollWait: positive('longPollWait', config.longPollWait, 90_000),
     payloadLimits: resolvePayloadLimits(config.payloadLimits),
     streamWait: positive('streamWait', config.streamWait, 3_000),
+    streamHold: {
+      maxAge: positive('streamHold.maxAge', config.streamHold?.maxAge, STREAM_HOLD_DEFAULTS.maxAge),
+      maxBytes: byteCount('streamHold.maxBytes', config.streamHold?.maxBytes, STREAM_HOLD_DEFAULTS.maxBytes),
+    },
     codecs: config.codecs ?? {},
     emit: onEvent
       ? (event) => {

@@ -20,24 +20,14 @@ import { resolveConfig, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followJob, type FollowDeps } from './follow-job.js';
 import { createSend } from './http.js';
+import { checkJobId, withJobId } from './job-id.js';
+import { createStreamHold } from './stream-hold.js';
 import { streamJob } from './stream-job.js';
 
 /** RunPod's accepted range for `/runsync?wait=`. */
 const RUNSYNC_WAIT = { min: 1_000, max: 300_000 } as const;
 /** How long before the deadline a runsync wait ends, so its answer (and the job id) arrives in time. */
 const RUNSYNC_MARGIN_MS = 500;
-const MAX_ID_LENGTH = 512;
-
-function checkJobId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-    throw new InvalidInputError(`a job id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
-  }
-  if (/[/\\?#%\s\u0000-\u001f\u007f]/.test(id) || id.includes('..') || id === '.') {
-    throw new InvalidInputError('a job id must not be "." nor contain "/", "\\", "..", "?", "#", "%" or white space');
-  }
-  return id;
-}
-
 /**
  * A positive number of ms that a timer can hold. `Infinity` is accepted where it means "no limit"
  * (`allowInfinity`, the overall deadline); anything beyond {@link MAX_DELAY_MS} otherwise is refused,
@@ -69,6 +59,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
   const resolved = resolveConfig(config);
   const { scheduler, codecs, emit } = resolved;
   const send = createSend(resolved);
+  const streamHold = createStreamHold(resolved.streamHold, scheduler, emit);
   const outputCodec = codecs.output;
   const encodeInput = codecs.input ? (input: unknown) => codecs.input!.encode(input as I) : (input: unknown) => input;
 
@@ -80,19 +71,29 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       : state;
 
   const status = (id: string, timeout?: number): Observable<JobState<O>> =>
-    send({ route: 'status', method: 'GET', path: `/status/${id}`, codec: JobStateOfO, jobId: id, timeout }).pipe(
-      map(withOutput),
-    );
+    send({
+      route: 'status',
+      method: 'GET',
+      path: `/status/${id}`,
+      codec: withJobId(JobStateOfO, id),
+      jobId: id,
+      timeout,
+    }).pipe(map(withOutput));
   const statusSync = (id: string, wait: number): Observable<JobState<O>> =>
-    send({ route: 'status-sync', method: 'GET', path: `/status-sync/${id}`, wait, codec: JobStateOfO, jobId: id }).pipe(
-      map(withOutput),
-    );
+    send({
+      route: 'status-sync',
+      method: 'GET',
+      path: `/status-sync/${id}`,
+      wait,
+      codec: withJobId(JobStateOfO, id),
+      jobId: id,
+    }).pipe(map(withOutput));
   /**
    * POST /run for a call that follows the job: the answer is read as a full status body, so a
    * server that answers with a terminal state at once has its output checked like any other.
    */
   const queueJob = (body: string): Observable<JobState<O>> =>
-    send({ route: 'run', method: 'POST', path: '/run', body, codec: JobStateOfO }).pipe(map(withOutput));
+    send({ route: 'run', method: 'POST', path: '/run', body, codec: withJobId(JobStateOfO) }).pipe(map(withOutput));
   const followDeps: FollowDeps<O> = {
     status: (id) => status(id),
     statusSync,
@@ -143,7 +144,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         route: 'cancel',
         method: 'POST',
         path: `/cancel/${checkJobId(id)}`,
-        codec: JobStateOfO,
+        codec: withJobId(JobStateOfO, id),
         jobId: id,
         timeout: checkMs('timeout', options?.timeout),
       }),
@@ -160,7 +161,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           method: 'POST',
           path: '/run',
           body: encodeJobRequest(request, encodeInput, resolved.payloadLimits.run),
-          codec: RunResponse,
+          codec: withJobId(RunResponse),
           timeout: checkMs('timeout', options?.timeout),
         }),
       ),
@@ -181,9 +182,14 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           useRunsync ? resolved.payloadLimits.runsync : resolved.payloadLimits.run,
         );
         const first$ = useRunsync
-          ? send({ route: 'runsync', method: 'POST', path: '/runsync', wait, body, codec: JobStateOfO }).pipe(
-              map(withOutput),
-            )
+          ? send({
+              route: 'runsync',
+              method: 'POST',
+              path: '/runsync',
+              wait,
+              body,
+              codec: withJobId(JobStateOfO),
+            }).pipe(map(withOutput))
           : queueJob(body);
         return first$.pipe(
           followJob(followDeps, { deadlineAt }),
@@ -210,15 +216,17 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const jobId = checkJobId(id);
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         return streamJob<C>(jobId, {
-          read: (jobId) =>
-            send({
-              route: 'stream',
-              method: 'GET',
-              path: `/stream/${jobId}`,
-              wait: resolved.streamWait,
-              codec: StreamResponse,
-              jobId,
-            }),
+          open: (jobId) =>
+            streamHold.open(jobId, () =>
+              send({
+                route: 'stream',
+                method: 'GET',
+                path: `/stream/${jobId}`,
+                wait: resolved.streamWait,
+                codec: withJobId(StreamResponse, jobId, true),
+                jobId,
+              }),
+            ),
           status: (jobId) => status(jobId),
           chunk: codecs.chunk,
           scheduler,
@@ -247,7 +255,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           route: 'retry',
           method: 'POST',
           path: `/retry/${checkJobId(id)}`,
-          codec: RunResponse,
+          codec: withJobId(RunResponse, id),
           jobId: id,
           timeout: checkMs('timeout', options?.timeout),
         }),

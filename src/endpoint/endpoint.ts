@@ -58,7 +58,8 @@ export interface SubmitOptions extends OwnedJobOptions {
 /**
  * One RunPod Serverless endpoint. Every method returns a **cold** Observable: nothing is sent
  * before `subscribe`, each subscription sends its own requests, and unsubscribing aborts the
- * HTTP exchange in flight and stops every timer. Errors arrive on the error channel, never as a
+ * HTTP exchange in flight and stops every timer (a `stream` read excepted: it finishes detached,
+ * see {@link Endpoint.stream}). Errors arrive on the error channel, never as a
  * throw from the method.
  *
  * `I` is the job input type, `O` the COMPLETED output type, `C` the stream chunk type.
@@ -100,6 +101,9 @@ export interface Endpoint<I = unknown, O = unknown, C = unknown> {
    * Each streamed chunk `{ output, ...extra }` in order, completing when the job is terminal and
    * drained. If the job ended FAILED, CANCELLED or TIMED_OUT, errors with `JobFailedError`,
    * `JobCancelledError` or `JobTimedOutError` after the chunks produced before the end.
+   * Unsubscribing loses nothing the server already drained: the chunks not yet emitted, and those
+   * of the read in flight (which finishes detached), go first to the next `stream(id)` of this
+   * endpoint object, within `streamHold`'s bounds. Streams of one job take turns. See docs/streaming.md.
    */
   stream(id: string, options?: StreamOptions): Observable<StreamChunk<C>>;
 

@@ -37,4 +37,15 @@ export type RunpodEvent =
       /** An owned job was abandoned before a terminal state; POST /cancel was sent for it. */
       readonly type: 'cancel-on-abandon';
       readonly jobId: string;
+    }
+  | {
+      /**
+       * Chunks that an unsubscribed `stream(id)` had drained from the server were dropped unseen:
+       * they waited longer than `streamHold.maxAge`, or the hold passed `streamHold.maxBytes`.
+       */
+      readonly type: 'stream-chunks-dropped';
+      readonly jobId: string;
+      /** How many chunks were dropped. */
+      readonly chunks: number;
+      readonly reason: 'expired' | 'max-bytes';
     };

@@ -1,3 +1,4 @@
+import { defer, switchMap, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { PollingPolicy } from '../endpoint/config.js';
 
 /**
@@ -26,5 +27,33 @@ export function createGrowingDelay(polling: PollingPolicy): GrowingDelay {
     reset: () => {
       current = polling.initialInterval;
     },
+  };
+}
+
+/**
+ * Fewest ms between the starts of two requests that follow one job: at most ten a second, however
+ * quickly a server answers and however often its answer changes.
+ */
+export const MIN_REQUEST_GAP_MS = 100;
+
+/** Spaces the requests of one loop at least {@link MIN_REQUEST_GAP_MS} apart. */
+export interface RequestPacer {
+  /** `request()`, sent at once, or deferred until {@link MIN_REQUEST_GAP_MS} after the previous start. */
+  pace<T>(request: () => Observable<T>): Observable<T>;
+}
+
+/** A {@link RequestPacer} on `scheduler`'s clock; the first request is never deferred. */
+export function createRequestPacer(scheduler: SchedulerLike): RequestPacer {
+  let lastStart: number | undefined;
+  return {
+    pace: <T>(request: () => Observable<T>): Observable<T> =>
+      defer(() => {
+        const start = () => {
+          lastStart = scheduler.now();
+          return request();
+        };
+        const wait = lastStart === undefined ? 0 : lastStart + MIN_REQUEST_GAP_MS - scheduler.now();
+        return wait > 0 ? timer(wait, scheduler).pipe(switchMap(start)) : start();
+      }),
   };
 }

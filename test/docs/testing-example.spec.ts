@@ -114,7 +114,8 @@ describe('generate', () => {
       expectSubscriptions(fake.subscriptions('POST /ep/cancel/j1')).toBe('251ms ^!');
       flush();
       expect(fake.stateOf('j1')?.status).toBe('CANCELLED');
-      fake.verify(); // the long-poll and the stream read in flight were aborted, not left open
+      fake.verify(); // nothing left open: the long-poll was aborted; the stream read, left to finish so
+      // that its chunks are kept for a later stream(id), answered when the job was cancelled
     });
   });
 

@@ -26,12 +26,20 @@ const RUN_LIMIT = 10_000_000;
 const RUNSYNC_LIMIT = 20_000_000;
 const NOT_CALLED = Symbol('no error');
 
+/** The job a request is about (answers must name it): its last path segment, or `j1` for a new job. */
+function jobIdOf(request: HttpRequest): string {
+  return ['run', 'runsync', 'health', 'purge-queue'].includes(request.route)
+    ? 'j1'
+    : request.path.split('?')[0].split('/').pop()!;
+}
+
 /** A valid answer for each route, after `ms` of real time. */
 function answers(ms = 0, state = 'COMPLETED') {
   return (request: HttpRequest): Observable<HttpResponse> => {
+    const id = jobIdOf(request);
     const body =
       request.route === 'stream'
-        ? { id: 'j1', status: state, stream: [] }
+        ? { id, status: state, stream: [] }
         : request.route === 'health'
           ? {
               jobs: { completed: 0, failed: 0, inProgress: 0, inQueue: 0, retried: 0 },
@@ -39,7 +47,7 @@ function answers(ms = 0, state = 'COMPLETED') {
             }
           : request.route === 'purge-queue'
             ? { removed: 0, status: 'completed' }
-            : { id: 'j1', status: request.route === 'run' || request.route === 'retry' ? 'IN_QUEUE' : state };
+            : { id, status: request.route === 'run' || request.route === 'retry' ? 'IN_QUEUE' : state };
     const response = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     return ms > 0 ? of(response).pipe(delay(ms)) : of(response);
   };
@@ -53,7 +61,7 @@ function following(ms: number) {
     const response = {
       status: 200,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'j1', status: 'IN_PROGRESS' }),
+      body: JSON.stringify({ id: jobIdOf(request), status: 'IN_PROGRESS' }),
     };
     return of(response).pipe(delay(ms));
   };

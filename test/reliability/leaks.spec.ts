@@ -37,6 +37,12 @@ const MOMENTS: readonly Moment[] = [
   'waiting for a timer',
   'complete',
 ];
+/** Reads left in flight by `stream` at the moments whose transport never answers (see below). */
+const DETACHED_STREAM_READS: Partial<Record<Moment, number>> = {
+  'request in flight': 1,
+  'long-poll in flight': 1,
+  'waiting for a slot': 1,
+};
 
 const OPERATIONS: readonly [string, (e: Endpoint) => Observable<unknown>][] = [
   ['run', (e) => e.run({ input: { n: 1 } })],
@@ -74,6 +80,8 @@ const DONE: Record<RouteName, HttpResponse> = {
   health: json(HEALTH),
   'purge-queue': json({ removed: 0, status: 'completed' }),
 };
+/** The answer to `POST /cancel/{id}`: that job, CANCELLED (an answer naming another job is a DecodeError). */
+const cancelled = (request: HttpRequest) => json({ id: request.path.split('/').pop(), status: 'CANCELLED' });
 const QUEUED = json({ id: 'j1', status: 'IN_QUEUE' });
 const RUNNING = json({ id: 'j1', status: 'IN_PROGRESS', output: { step: 1 } });
 const THROTTLED = json({ error: 'slow down' }, 429, { 'retry-after': '1' });
@@ -83,7 +91,7 @@ function script(moment: Moment, operation: string): (request: HttpRequest) => Ob
   return (request) => {
     const route = request.route;
     // The cancel an abandoned submit or runSync sends is answered (it is tested on its own below).
-    if (route === 'cancel' && operation !== 'cancel' && moment !== 'request in flight') return of(DONE.cancel);
+    if (route === 'cancel' && operation !== 'cancel' && moment !== 'request in flight') return of(cancelled(request));
     switch (moment) {
       case 'request in flight':
       case 'waiting for a slot':
@@ -179,8 +187,12 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
         heapAfter,
         heapGrowth: heapAfter - heapBefore,
       };
-      expect(open).toEqual(Object.fromEntries(MOMENTS.map((moment) => [moment, 0])));
-      expect(clock.live()).toBe(0);
+      // A stream's read in flight when its subscriber leaves completes detached (the server drains
+      // what it answers; the chunks are held for the next stream(id)), and later streams of the job
+      // wait for it instead of adding reads: one per endpoint, with its timeout, however many cycles.
+      const detached = name === 'stream' ? DETACHED_STREAM_READS : {};
+      expect(open).toEqual(Object.fromEntries(MOMENTS.map((moment) => [moment, detached[moment] ?? 0])));
+      expect(clock.live()).toBe(Object.values(detached).reduce((sum, n) => sum + n, 0));
       expect(listenerCounts()).toEqual(listenersBefore);
       expect(heapAfter - heapBefore).toBeLessThan(HEAP_SLACK);
     },
@@ -200,7 +212,7 @@ describe('leaks: the detached cancel of an abandoned owned job', () => {
         cancels += 1;
         const attempt = (attempts.get(request.path) ?? 0) + 1;
         attempts.set(request.path, attempt);
-        return of(attempt <= 2 ? THROTTLED : DONE.cancel);
+        return of(attempt <= 2 ? THROTTLED : cancelled(request));
       }
       return NEVER;
     });
