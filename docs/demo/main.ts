@@ -81,8 +81,12 @@ function describeEvent(event: RunpodEvent): string {
       return `← ${event.status} ${event.method} ${event.path} in ${Math.round(event.elapsedMs)} ms`;
     case 'retry':
       return `↻ ${event.path} again in ${Math.round(event.delayMs)} ms: ${event.reason}`;
+    case 'job-created':
+      return `+ job ${event.jobId} created (${event.route})`;
     case 'cancel-on-abandon':
       return `✕ job ${event.jobId} abandoned: cancelling it`;
+    case 'cancel-failed':
+      return `! cancel of job ${event.jobId} gave up: ${event.reason}`;
   }
 }
 
