@@ -325,6 +325,26 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
     });
   });
 
+  it('a deadline passing during the first wait errors at once; the job is cancelled when its id arrives', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'cancel'
+          ? cold('-r|', { r: json({ id: 'sync-j1', status: 'CANCELLED' }) })
+          : cold('3500ms r|', { r: json({ id: 'sync-j1', status: 'IN_PROGRESS' }) }),
+      );
+      expectObservable(endpoint.runSync({ input: 1 }, { timeout: 3000 })).toBe(
+        '3s #',
+        undefined,
+        new TimeoutError('job not finished within 3000 ms', undefined),
+      );
+      flush();
+      expect(fake.requests.map((r) => `@${r.at} ${r.method} ${r.path}`)).toEqual([
+        '@0 POST /ep1/runsync?wait=2500',
+        '@3500 POST /ep1/cancel/sync-j1',
+      ]);
+    });
+  });
+
   it('a job that ended within the abandoned wait is not cancelled: still one request', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, () => cold('3s r|', { r: json(completed) }));
