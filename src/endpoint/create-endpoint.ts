@@ -126,8 +126,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
    * POST /run for a call that follows the job: the answer is read as a full status body, so a
    * server that answers with a terminal state at once has its output checked like any other.
    */
-  const queueJob = (body: string, deadlineAt: number): Observable<JobState<O>> =>
-    send({ route: 'run', method: 'POST', path: '/run', body, codec: JobStateOfO, deadlineAt }).pipe(
+  const queueJob = (body: string, deadlineAt: number, onWire: (onWire: boolean) => void): Observable<JobState<O>> =>
+    send({ route: 'run', method: 'POST', path: '/run', body, codec: JobStateOfO, deadlineAt, onWire }).pipe(
       reportCreated('run'),
       map(withOutput),
     );
@@ -157,24 +157,40 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
   };
 
   /**
-   * A job owned by its subscription. `create` sends the creating request; it runs detached from
-   * the subscriber, so a subscriber who leaves while it is in flight still learns the id.
-   * `follow` turns the creating answer into the job's states. Whenever the subscription ends
-   * before a terminal state (unsubscribe, the deadline, an error), the job the creating answer
-   * named is cancelled, unless `cancelOnAbandon: false`; an error carries the job id when known.
+   * A job owned by its subscription. `create` sends the creating request, telling `onWire` when an
+   * attempt is on the wire; `follow` turns the creating answer into the job's states. Whenever the
+   * subscription ends before a terminal state (unsubscribe, the deadline, an error), the job the
+   * creating answer named is cancelled, unless `cancelOnAbandon: false`; an error carries the job
+   * id when known. A creating request that is on the wire when the subscriber leaves is not
+   * aborted (the server may have created the job already): it completes detached, and its job is
+   * cancelled as soon as the answer brings the id. One not on the wire (waiting for a slot, or
+   * for a retry after a 429) is dropped: it created nothing.
    */
   const ownedJob = (
     options: OwnedJobOptions | undefined,
-    create: (deadlineAt: number) => Observable<JobState<O>>,
+    create: (deadlineAt: number, onWire: (onWire: boolean) => void) => Observable<JobState<O>>,
     follow: (created: Observable<JobState<O>>, deadlineAt: number) => Observable<JobState<O>>,
   ): Observable<JobState<O>> =>
     defer(() => {
       const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
       const deadlineAt = scheduler.now() + timeout;
       const created = new AsyncSubject<JobState<O>>();
-      defer(() => create(deadlineAt)).subscribe(created);
+      let left = false;
+      let wire = false;
+      const drop = () => {
+        creation.unsubscribe();
+        created.complete();
+      };
+      const creation = defer(() =>
+        create(deadlineAt, (onWire) => {
+          wire = onWire;
+          if (left && !onWire) drop();
+        }),
+      ).subscribe(created);
       let last: JobState<O> | undefined;
       const abandon = () => {
+        left = true;
+        if (!wire) drop();
         if (options?.cancelOnAbandon === false || (last !== undefined && isTerminal(last))) return;
         created.subscribe({
           next: (answer) => {
@@ -229,7 +245,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     runSync: (request, options) =>
       ownedJob(
         options,
-        (deadlineAt) => {
+        (deadlineAt, onWire) => {
           // The runsync answer should come back before the deadline, so the caller gets the job id;
           // when RunPod's minimum wait does not fit, start with /run instead.
           const wait = Math.min(
@@ -238,7 +254,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
             deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
           );
           if (wait < RUNSYNC_WAIT.min)
-            return queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run), deadlineAt);
+            return queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run), deadlineAt, onWire);
           const body = encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.runsync);
           return send({
             route: 'runsync',
@@ -248,6 +264,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
             body,
             codec: JobStateOfO,
             deadlineAt,
+            onWire,
           }).pipe(reportCreated('runsync'), map(withOutput));
         },
         (created, deadlineAt) => created.pipe(followJob(followDeps(deadlineAt), { deadlineAt })),
@@ -297,7 +314,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         return ownedJob(
           options,
-          (deadlineAt) => queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run), deadlineAt),
+          (deadlineAt, onWire) =>
+            queueJob(encodeJobRequest(request, encodeInput, PAYLOAD_LIMITS.run), deadlineAt, onWire),
           (created, deadlineAt) =>
             untilTerminal(created.pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval }))),
         );

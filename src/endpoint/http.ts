@@ -47,6 +47,11 @@ export interface CallSpec<A> {
    * phase's reads, the cancels of abandoned jobs). Otherwise `retry.count` bounds the retries.
    */
   readonly untilDeadline?: boolean;
+  /**
+   * Told `true` when an attempt goes on the wire and `false` when it ends (answered, failed or
+   * torn down): whether the server may be acting on this call right now.
+   */
+  readonly onWire?: (onWire: boolean) => void;
 }
 
 /** Which failures each route retries: see the retry table in docs/errors-and-retries.md. */
@@ -186,6 +191,7 @@ export function createSend(config: SendConfig): Send {
         };
         const startedAt = scheduler.now();
         emit({ type: 'request', route: spec.route, method: spec.method, path, attempt });
+        spec.onWire?.(true);
         const expiry = scheduler.schedule(
           () => subscriber.error(new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
           limit,
@@ -217,6 +223,7 @@ export function createSend(config: SendConfig): Send {
         return () => {
           expiry.unsubscribe();
           response.unsubscribe();
+          spec.onWire?.(false);
         };
       });
 

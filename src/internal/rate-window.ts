@@ -123,7 +123,11 @@ export function createRateWindow(limit: number, hold: number, scheduler: Schedul
           if (ticket.state !== 'waiting') return;
           ticket.state = 'abandoned';
           waiting--;
-          if (waiting === 0) stopTimer();
+          if (waiting === 0) {
+            stopTimer();
+            queue = [];
+            queueHead = 0;
+          }
         };
       }),
     used: () => {

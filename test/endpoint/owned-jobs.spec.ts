@@ -207,6 +207,34 @@ describe('submit (run + watch, owns the job)', () => {
     });
   });
 
+  it('a submit left while its /run waits for a slot, or for a retry after a 429, is dropped: it created nothing', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req, n) =>
+          req.route !== 'run'
+            ? cold('1m r|', { r: json(running) })
+            : n === 1
+              ? cold('-r|', { r: json({ error: 'slow' }, 429) })
+              : cold('5s r|', { r: json(queued) }),
+        { concurrency: { run: 1 } },
+      );
+      const holder = endpoint.submit({ input: 'holds the slot' }, { cancelOnAbandon: false }).subscribe();
+      endpoint.submit({ input: 'queued' }).subscribe().unsubscribe();
+      const throttled = endpoint.submit({ input: 'throttled' }).subscribe();
+      rx.schedule(() => {
+        throttled.unsubscribe();
+        holder.unsubscribe();
+      }, 5_010);
+      flush();
+      expect(fake.requests.map((r) => `@${r.at} ${r.method} ${r.path} ${JSON.stringify(r.body)} ${r.state}`)).toEqual([
+        '@0 POST /ep1/run {"input":"holds the slot"} answered',
+        '@5000 POST /ep1/run {"input":"throttled"} answered',
+        '@5000 GET /ep1/status-sync/j1?wait=90000 undefined cancelled',
+      ]);
+    });
+  });
+
   it('with cancelOnAbandon: false, unsubscribing before /run answered still learns the id but cancels nothing', () => {
     const events: RunpodEvent[] = [];
     rx.run(({ cold, flush }) => {
