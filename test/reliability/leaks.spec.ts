@@ -136,6 +136,11 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
           scheduler: clock.scheduler,
           retry: { count: 3, baseDelay: 500, maxDelay: 5_000 },
           concurrency: { run: 2, runsync: 2, status: 2, cancel: 2 },
+          // A creating request on the wire is not aborted when its owner leaves (it may have
+          // created a job): it ends at its timeout, kept short here. The abandoned jobs' cancels
+          // are sent at once rather than 100 per 10 s.
+          requestTimeout: 300,
+          cancelRateLimit: false,
         });
         const make = moment === 'waiting for a timer' ? (POLLING[name] ?? call) : call;
         return { moment, counting, endpoint, make };
@@ -153,8 +158,16 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
           }
         }
       };
+      // The detached creating requests of runSync and submit end at their timeout.
+      const detachedEnded = () =>
+        eventually(
+          () => clock.live() === 0 && setups.every(({ counting }) => counting.open() === 0),
+          10_000,
+          'the detached creating requests to time out',
+        );
       cycle(WARM_UP / MOMENTS.length);
       await new Promise((resolve) => setImmediate(resolve));
+      await detachedEnded();
       const timersBefore = resourceCounts().Timeout ?? 0;
       const listenersBefore = listenerCounts();
       const heapBefore = heapAfterGc();
@@ -163,6 +176,7 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
 
       cycle(CYCLES_PER_OPERATION / MOMENTS.length);
       await new Promise((resolve) => setImmediate(resolve));
+      await detachedEnded();
 
       const heapAfter = heapAfterGc();
       const open = Object.fromEntries(setups.map(({ moment, counting }) => [moment, counting.open()]));
@@ -211,6 +225,7 @@ describe('leaks: the detached cancel of an abandoned owned job', () => {
       transport: counting.transport,
       scheduler: clock.scheduler,
       retry: { count: 3, baseDelay: 1, maxDelay: 5, maxRetryAfter: 5 },
+      cancelRateLimit: false,
     });
     const ABANDONED = 1_000;
     // Warm up (code, caches), then measure from a settled state.
