@@ -12,7 +12,11 @@ const WINDOW = 400;
 /** The cancels of abandoned jobs, over loopback HTTP: kept within RunPod's limits, retried, reported. */
 describe('cancels of abandoned jobs against the emulator', () => {
   const emulators: Emulator[] = [];
-  afterAll(() => Promise.all(emulators.map((emulator) => emulator.close())));
+  const figures: Record<string, unknown> = {};
+  afterAll(() => {
+    if (process.env.RELIABILITY_FIGURES) console.log(`cancel figures\n${JSON.stringify(figures, null, 2)}`);
+    return Promise.all(emulators.map((emulator) => emulator.close()));
+  });
 
   const setUp = async (options: EmulatorOptions, config: EndpointConfig) => {
     const emulator = await startEmulator({ apiKey: KEY, seed: 11, ...options });
@@ -62,6 +66,17 @@ describe('cancels of abandoned jobs against the emulator', () => {
       if (event.type === 'request' && event.route === 'cancel') mostInFlight = Math.max(mostInFlight, ++inFlight);
       if (event.type === 'response' && event.route === 'cancel') inFlight--;
     }
+    figures.abandoned = {
+      submits: 1000,
+      cancelled: emulator.jobs('abandon').filter((job) => job.status === 'CANCELLED').length,
+      cancelRequests: cancelSends.length,
+      cancel429s: emulator.stats().rateLimited,
+      mostPerWindow: maxInWindow(
+        cancelSends.map(({ at }) => at),
+        WINDOW,
+      ),
+      mostInFlight,
+    };
     expect(mostInFlight).toBeLessThanOrEqual(RUNPOD_CONCURRENCY.cancel);
   }, 60_000);
 
@@ -80,6 +95,7 @@ describe('cancels of abandoned jobs against the emulator', () => {
     for (const event of failed) expect(event.reason).toMatch(/^HttpError: .*500/);
     // Each was tried more than the 3 retries of a one-shot call, and none of the jobs was cancelled.
     const attempts = events().filter((e) => e.type === 'request' && e.route === 'cancel').length;
+    figures.cannotLand = { abandoned: 5, cancelFailedEvents: failed.length, cancelAttempts: attempts };
     expect(attempts).toBeGreaterThan(5 * 4);
     expect(emulator.jobs('abandon').filter((job) => job.status === 'CANCELLED')).toHaveLength(0);
   }, 30_000);

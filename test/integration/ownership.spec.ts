@@ -9,7 +9,11 @@ const KEY = 'ownership-key';
 /** Owned jobs over loopback HTTP: whatever ends a subscription early, its job does not outlive it. */
 describe('owned jobs against the emulator', () => {
   const emulators: Emulator[] = [];
-  afterAll(() => Promise.all(emulators.map((emulator) => emulator.close())));
+  const figures: Record<string, unknown> = {};
+  afterAll(() => {
+    if (process.env.RELIABILITY_FIGURES) console.log(`ownership figures\n${JSON.stringify(figures, null, 2)}`);
+    return Promise.all(emulators.map((emulator) => emulator.close()));
+  });
 
   const start = async (faults?: EmulatorFaults): Promise<Emulator> => {
     const emulator = await startEmulator({ apiKey: KEY, seed: 7, workers: 2, ...(faults && { faults }) });
@@ -48,6 +52,7 @@ describe('owned jobs against the emulator', () => {
     );
     expect(results.map((job) => job.status)).toEqual(ids.map(() => 'COMPLETED'));
     const throttled = events.filter((e) => e.type === 'response' && e.status === 429).length;
+    figures.retryOnThrottle = { submissions: 8, throttledReads: throttled, jobs: emulator.jobs().length };
     expect(throttled).toBeGreaterThan(8); // the reads were throttled, many times
     for (const id of ids) expect(byStatus(emulator.jobs(id))).toEqual({ COMPLETED: 1 });
     expect(events.filter((e) => e.type === 'job-created')).toHaveLength(8);
@@ -74,6 +79,7 @@ describe('owned jobs against the emulator', () => {
       created += emulator.jobs(id).length;
       expect(counts).toEqual({ COMPLETED: 1, ...(counts.CANCELLED && { CANCELLED: emulator.jobs(id).length - 1 }) });
     }
+    figures.retriesOff = { submissions: ids.length, jobsCreated: created, completed: ids.length };
     expect(created).toBeGreaterThan(ids.length); // some attempts failed after their job existed
     expect(events.filter((e) => e.type === 'cancel-on-abandon')).toHaveLength(created - ids.length);
   });
@@ -89,6 +95,11 @@ describe('owned jobs against the emulator', () => {
     subscription.unsubscribe();
     await eventually(() => emulator.job(job.id)?.status === 'CANCELLED', 8_000, 'the job was cancelled');
     const finished = emulator.job(job.id)!;
+    figures.runSyncLeft = {
+      ranMs: finished.completedAt! - finished.createdAt,
+      jobLengthMs: 15_000,
+      runsyncWait: 2_000,
+    };
     expect(finished.completedAt! - finished.createdAt).toBeLessThan(15_000); // cut short, not run to its end
     expect(events.filter((e) => e.type === 'request').map((e) => e.type === 'request' && e.path)).toEqual([
       '/sync-left/runsync?wait=2000',
