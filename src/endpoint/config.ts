@@ -16,7 +16,12 @@ export const DEFAULT_BASE_URL = 'https://api.runpod.ai/v2';
  * @category config
  */
 export interface RetryPolicy {
-  /** Retries after the first attempt. @default 3 */
+  /**
+   * Retries after the first attempt. The follow phase's reads (`submit`, `runSync`, `watch`) and
+   * the cancels of abandoned jobs are not counted: they retry until their deadline (the call's
+   * `timeout`, `cancelPatience`).
+   * @default 3
+   */
   readonly count: number;
   /** Backoff ceiling of the first retry, in ms; doubles each retry. @default 500 */
   readonly baseDelay: number;
