@@ -137,9 +137,10 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
           retry: { count: 3, baseDelay: 500, maxDelay: 5_000 },
           concurrency: { run: 2, runsync: 2, status: 2, cancel: 2 },
           // A creating request on the wire is not aborted when its owner leaves (it may have
-          // created a job): it ends at its timeout, kept short here. The abandoned jobs' cancels
+          // created a job): it ends at its timeout plus its wait, kept short here. The abandoned jobs' cancels
           // are sent at once rather than 100 per 10 s.
           requestTimeout: 300,
+          runsyncWait: 1_000,
           cancelRateLimit: false,
         });
         const make = moment === 'waiting for a timer' ? (POLLING[name] ?? call) : call;
