@@ -50,7 +50,7 @@ export class RunpodError extends Error {
    * was created always carries its id, so that a caller who passed `cancelOnAbandon: false` can
    * resume with `watch(jobId)`.
    */
-  declare jobId?: string;
+  declare jobId?: string | undefined;
 }
 
 /**
