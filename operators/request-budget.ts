@@ -1,6 +1,7 @@
-import { asyncScheduler, Observable, switchMap, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, defer, switchMap, type Observable, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../src/errors.js';
 import { delayOption, wholeNumberOption } from '../src/internal/option-checks.js';
+import { createRateWindow, defaultMargin, type RateWindow } from '../src/internal/rate-window.js';
 import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../src/runpod-limits.js';
 import type { RouteName, Transport } from '../src/transport/transport.js';
 import type { OptionalFields } from '../src/optional-fields.js';
@@ -72,24 +73,6 @@ export interface RequestBudget {
   wrap(transport: Transport): Transport;
 }
 
-interface Ticket {
-  state: 'waiting' | 'granted' | 'abandoned';
-  readonly grant: (at: number) => void;
-}
-
-interface Bucket {
-  readonly limit: number;
-  /** Grant times still inside the window from `head` on, oldest first. */
-  grants: number[];
-  head: number;
-  queue: Ticket[];
-  queueHead: number;
-  waiting: number;
-  pumping: boolean;
-  timer?: Subscription;
-  timerDue?: number;
-}
-
 /**
  * Creates a {@link RequestBudget}: per RunPod bucket, a token bucket of `limit` tokens in which
  * every spent token comes back exactly `window` ms after it was spent.
@@ -124,7 +107,7 @@ export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBu
   const owner = 'createRequestBudget';
   const window = delayOption(owner, 'window', config.window ?? RUNPOD_RATE_WINDOW);
   const scheduler = config.scheduler ?? asyncScheduler;
-  const margin = delayOption(owner, 'margin', config.margin ?? Math.round(window * 0.02), { allowZero: true });
+  const margin = delayOption(owner, 'margin', config.margin ?? defaultMargin(window), { allowZero: true });
   /** How long a spent token stays spent. */
   const hold = window + margin;
   const limits: Record<string, number> = { ...RUNPOD_RATE_LIMITS };
@@ -134,106 +117,25 @@ export function createRequestBudget(config: RequestBudgetConfig = {}): RequestBu
     limits[name] = wholeNumberOption(owner, `limits.${name}`, limit, 1, true);
   }
 
-  const buckets = new Map<BudgetBucket, Bucket>();
-  const bucketFor = (route: RouteName): Bucket => {
+  const buckets = new Map<BudgetBucket, RateWindow>();
+  const bucketFor = (route: RouteName): RateWindow => {
     const name = routeGroupOf(route);
     if (name === undefined) throw new ConfigError(`${owner}: unknown route "${String(route)}"`);
     let bucket = buckets.get(name);
     if (bucket === undefined) {
-      bucket = { limit: limits[name], grants: [], head: 0, queue: [], queueHead: 0, waiting: 0, pumping: false };
+      bucket = createRateWindow(limits[name], hold, scheduler);
       buckets.set(name, bucket);
     }
     return bucket;
   };
-
-  /** Forgets grants that left the window. */
-  const expire = (bucket: Bucket, now: number): void => {
-    while (bucket.head < bucket.grants.length && bucket.grants[bucket.head] + hold <= now) bucket.head++;
-    if (bucket.head > 1024 && bucket.head * 2 > bucket.grants.length) {
-      bucket.grants = bucket.grants.slice(bucket.head);
-      bucket.head = 0;
-    }
-  };
-
-  const stopTimer = (bucket: Bucket): void => {
-    bucket.timer?.unsubscribe();
-    bucket.timer = undefined;
-    bucket.timerDue = undefined;
-  };
-
-  /** Grants tokens to waiters while there are some, then sleeps until the oldest grant expires. */
-  const pump = (bucket: Bucket): void => {
-    if (bucket.pumping) return; // a grant re-entered: the loop below picks the newcomer up
-    bucket.pumping = true;
-    try {
-      while (bucket.queueHead < bucket.queue.length) {
-        const ticket = bucket.queue[bucket.queueHead];
-        if (ticket.state !== 'waiting') {
-          bucket.queueHead++;
-          continue;
-        }
-        const now = scheduler.now();
-        if (bucket.limit !== Infinity) {
-          expire(bucket, now);
-          if (bucket.grants.length - bucket.head >= bucket.limit) {
-            const due = bucket.grants[bucket.head] + hold;
-            if (bucket.timerDue !== due) {
-              stopTimer(bucket);
-              bucket.timerDue = due;
-              bucket.timer = scheduler.schedule(() => {
-                bucket.timer = undefined;
-                bucket.timerDue = undefined;
-                pump(bucket);
-              }, due - now);
-            }
-            return;
-          }
-          bucket.grants.push(now);
-        }
-        bucket.queueHead++;
-        bucket.waiting--;
-        ticket.state = 'granted';
-        ticket.grant(now);
-      }
-      bucket.queue = [];
-      bucket.queueHead = 0;
-      stopTimer(bucket);
-    } finally {
-      bucket.pumping = false;
-    }
-  };
-
-  const acquire = (route: RouteName): Observable<number> =>
-    new Observable<number>((subscriber) => {
-      const bucket = bucketFor(route);
-      const ticket: Ticket = {
-        state: 'waiting',
-        grant: (at) => {
-          subscriber.next(at);
-          subscriber.complete();
-        },
-      };
-      bucket.queue.push(ticket);
-      bucket.waiting++;
-      pump(bucket);
-      return () => {
-        if (ticket.state !== 'waiting') return;
-        ticket.state = 'abandoned';
-        bucket.waiting--;
-        if (bucket.waiting === 0) stopTimer(bucket);
-      };
-    });
+  const acquire = (route: RouteName): Observable<number> => defer(() => bucketFor(route).acquire());
 
   return {
     window,
     limitOf: (route) => bucketFor(route).limit,
     acquire,
-    used(route) {
-      const bucket = bucketFor(route);
-      expire(bucket, scheduler.now());
-      return bucket.grants.length - bucket.head;
-    },
-    waiting: (route) => bucketFor(route).waiting,
+    used: (route) => bucketFor(route).used(),
+    waiting: (route) => bucketFor(route).waiting(),
     wrap: (transport) => (request) => acquire(request.route).pipe(switchMap(() => transport(request))),
   };
 }

@@ -45,6 +45,12 @@ export class RunpodError extends Error {
   /** Brand used by the `isXxx` guards; survives duplicated library copies. */
   readonly [BRAND] = true;
   override readonly name: RunpodErrorName = 'RunpodError';
+  /**
+   * The job concerned, when one is known. An error that ends `submit` or `runSync` after the job
+   * was created always carries its id, so that a caller who passed `cancelOnAbandon: false` can
+   * resume with `watch(jobId)`.
+   */
+  declare jobId?: string | undefined;
 }
 
 /**
@@ -120,7 +126,7 @@ export class NotFoundError extends HttpExchangeError {
   constructor(
     request: RequestInfo,
     /** The job id concerned, when the request named one. */
-    readonly jobId?: string,
+    override readonly jobId?: string,
   ) {
     super(jobId === undefined ? 'not found' : `job ${jobId} not found or expired`, request);
   }
@@ -209,7 +215,7 @@ export class TimeoutError extends RunpodError {
   constructor(
     message: string,
     /** The job being waited for, when one is known. */
-    readonly jobId?: string,
+    override readonly jobId?: string,
   ) {
     super(message);
   }

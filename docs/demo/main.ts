@@ -81,10 +81,14 @@ function describeEvent(event: RunpodEvent): string {
       return `← ${event.status} ${event.method} ${event.path} in ${Math.round(event.elapsedMs)} ms`;
     case 'retry':
       return `↻ ${event.path} again in ${Math.round(event.delayMs)} ms: ${event.reason}`;
+    case 'job-created':
+      return `+ job ${event.jobId} created (${event.route})`;
     case 'cancel-on-abandon':
       return `✕ job ${event.jobId} abandoned: cancelling it`;
     case 'stream-chunks-dropped':
       return `⚠ ${event.chunks} held chunks of job ${event.jobId} dropped (${event.reason})`;
+    case 'cancel-failed':
+      return `! cancel of job ${event.jobId} gave up: ${event.reason}`;
   }
 }
 

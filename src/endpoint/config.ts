@@ -7,7 +7,7 @@ import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
 import { keySafe } from '../transport/key-safe-errors.js';
 import type { Transport } from '../transport/transport.js';
-import { RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
+import { RUNPOD_CONCURRENCY, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type ConcurrencyGroup } from '../runpod-limits.js';
 import { checkApiKey } from './api-key.js';
 import type { OptionalFields } from '../optional-fields.js';
 import type { RunpodEvent } from './events.js';
@@ -31,6 +31,17 @@ export interface RetryPolicy {
   readonly maxRetryAfter: number;
   /** Source of jitter, uniform in [0, 1). @default Math.random */
   readonly random: () => number;
+}
+
+/**
+ * A sliding-window limit on cancels: at most `limit` per `window` ms.
+ * @category config
+ */
+export interface CancelRateLimit {
+  /** Cancels per window. @default 100 */
+  readonly limit: number;
+  /** Window length, in ms. @default 10000 */
+  readonly window: number;
 }
 
 /**
@@ -110,8 +121,28 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
    */
   readonly streamHold?: OptionalFields<StreamHoldPolicy> | undefined;
   readonly codecs?: EndpointCodecs<I, O, C> | undefined;
-  /** Receives request, response, retry and cancel events. Exceptions it throws are ignored. */
+  /** Receives request, response, retry, job-created and cancel events. Exceptions it throws are ignored. */
   readonly onEvent?: ((event: RunpodEvent) => void) | undefined;
+  /**
+   * Server-side `wait` of `runSync`'s first `/runsync` request, in ms (RunPod accepts 1000 to
+   * 300000). A job that ends within it costs one request. It also bounds how long a job outlives a
+   * `runSync` left during that wait: the exchange then completes detached, and the job id it
+   * brings is cancelled (see docs/cancellation.md).
+   * @default 5000
+   */
+  readonly runsyncWait?: number | undefined;
+  /**
+   * How long the cancel of an abandoned job keeps retrying 429s and transient failures, in ms,
+   * before it gives up with a `cancel-failed` event.
+   * @default 300000 (5 min)
+   */
+  readonly cancelPatience?: number | undefined;
+  /**
+   * Most cancels sent per window, counted on the client (every `POST /cancel` of this endpoint
+   * object, retries included); `false` removes the limit. Fields not given keep RunPod's numbers.
+   * @default { limit: 100, window: 10000 } (RUNPOD_RATE_LIMITS.cancel per RUNPOD_RATE_WINDOW)
+   */
+  readonly cancelRateLimit?: OptionalFields<CancelRateLimit> | false | undefined;
   /** Where env defaults are read. @default process.env when it exists */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -131,6 +162,9 @@ export interface ResolvedConfig<I, O, C> {
   readonly payloadLimits: Readonly<Record<'run' | 'runsync', number>>;
   readonly streamWait: number;
   readonly streamHold: StreamHoldPolicy;
+  readonly runsyncWait: number;
+  readonly cancelPatience: number;
+  readonly cancelRateLimit: CancelRateLimit | false;
   readonly codecs: EndpointCodecs<I, O, C>;
   readonly emit: (event: RunpodEvent) => void;
 }
@@ -233,6 +267,27 @@ function resolvePayloadLimits(limits: EndpointConfig['payloadLimits']): Readonly
   return resolved;
 }
 
+/** RunPod's accepted range for `/runsync?wait=`, in ms. */
+export const RUNSYNC_WAIT = { min: 1_000, max: 300_000 } as const;
+
+function resolveRunsyncWait(value: number | undefined): number {
+  const wait = positive('runsyncWait', value, 5_000);
+  if (wait < RUNSYNC_WAIT.min || wait > RUNSYNC_WAIT.max) {
+    throw new ConfigError(`runsyncWait must be from ${RUNSYNC_WAIT.min} to ${RUNSYNC_WAIT.max} ms (RunPod's range)`);
+  }
+  return wait;
+}
+
+function resolveCancelRateLimit(value: EndpointConfig['cancelRateLimit']): CancelRateLimit | false {
+  if (value === false) return false;
+  const limit = withDefaults<CancelRateLimit>({ limit: RUNPOD_RATE_LIMITS.cancel, window: RUNPOD_RATE_WINDOW }, value);
+  if (!Number.isInteger(limit.limit) || limit.limit < 1) {
+    throw new ConfigError('cancelRateLimit.limit must be a whole number ≥ 1');
+  }
+  positive('cancelRateLimit.window', limit.window, 0);
+  return limit;
+}
+
 /** Applies defaults and env fallbacks; throws {@link ConfigError} on anything missing or malformed. */
 export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): ResolvedConfig<I, O, C> {
   if (typeof config !== 'object' || config === null) throw new ConfigError('createEndpoint takes an options object');
@@ -292,6 +347,9 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
       maxAge: positive('streamHold.maxAge', config.streamHold?.maxAge, STREAM_HOLD_DEFAULTS.maxAge),
       maxBytes: byteCount('streamHold.maxBytes', config.streamHold?.maxBytes, STREAM_HOLD_DEFAULTS.maxBytes),
     },
+    runsyncWait: resolveRunsyncWait(config.runsyncWait),
+    cancelPatience: positive('cancelPatience', config.cancelPatience, 300_000),
+    cancelRateLimit: resolveCancelRateLimit(config.cancelRateLimit),
     codecs: config.codecs ?? {},
     emit: onEvent
       ? (event) => {

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { defer, distinctUntilChanged, filter, finalize, map, tap, type Observable } from 'rxjs';
+import { AsyncSubject, catchError, defer, distinctUntilChanged, filter, map, tap, type Observable } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { encodeJobRequest } from '../codecs/job-request.js';
 import { JobStateCodec, type JobState } from '../codecs/job-state.js';
@@ -11,21 +11,19 @@ import {
   StreamResponse,
   type StreamChunk,
 } from '../codecs/responses.js';
-import { InvalidInputError, TimeoutError } from '../errors.js';
+import { InvalidInputError, isRunpodError, TimeoutError } from '../errors.js';
 import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
-import { resolveConfig, type EndpointConfig } from './config.js';
+import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followJob, type FollowDeps } from './follow-job.js';
-import { createSend } from './http.js';
+import { createSend, describeError } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
 import { createStreamHold } from './stream-hold.js';
 import { streamJob } from './stream-job.js';
 
-/** RunPod's accepted range for `/runsync?wait=`. */
-const RUNSYNC_WAIT = { min: 1_000, max: 300_000 } as const;
 /** How long before the deadline a runsync wait ends, so its answer (and the job id) arrives in time. */
 const RUNSYNC_MARGIN_MS = 500;
 /**
@@ -39,6 +37,12 @@ function checkMs(name: string, value: number | undefined, allowInfinity = false)
     throw new InvalidInputError(`${name} must be a positive number of ms, at most ${MAX_DELAY_MS}`);
   }
   return value;
+}
+
+/** `error`, carrying `jobId` when it is a runpod-rx error that names no job yet. */
+function carryingJobId(error: unknown, jobId: string | undefined): unknown {
+  if (jobId !== undefined && isRunpodError(error) && error.jobId === undefined) error.jobId = jobId;
+  return error;
 }
 
 /**
@@ -70,7 +74,11 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       ? { ...state, output: decodeOrThrow(outputCodec, state.output, undefined, 'JobState/output: ') }
       : state;
 
-  const status = (id: string, timeout?: number): Observable<JobState<O>> =>
+  /**
+   * GET /status/{id}. With `deadlineAt` (a follow phase's read), transient failures are retried
+   * until that time rather than `retry.count` times.
+   */
+  const status = (id: string, timeout?: number, deadlineAt?: number): Observable<JobState<O>> =>
     send({
       route: 'status',
       method: 'GET',
@@ -78,8 +86,10 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       codec: withJobId(JobStateOfO, id),
       jobId: id,
       timeout,
+      ...(deadlineAt !== undefined && { deadlineAt, untilDeadline: true }),
     }).pipe(map(withOutput));
-  const statusSync = (id: string, wait: number): Observable<JobState<O>> =>
+  /** GET /status-sync/{id}?wait=…, a follow phase's read: retried until `deadlineAt`. */
+  const statusSync = (id: string, wait: number, deadlineAt: number): Observable<JobState<O>> =>
     send({
       route: 'status-sync',
       method: 'GET',
@@ -87,53 +97,110 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       wait,
       codec: withJobId(JobStateOfO, id),
       jobId: id,
+      deadlineAt,
+      untilDeadline: true,
     }).pipe(map(withOutput));
+  /** What {@link followJob} reads with, for a follow phase that ends at `deadlineAt`. */
+  const followDeps = (deadlineAt: number): FollowDeps<O> => ({
+    status: (id) => status(id, undefined, deadlineAt),
+    statusSync: (id, wait) => statusSync(id, wait, deadlineAt),
+    scheduler,
+    polling: resolved.polling,
+    longPollWait: resolved.longPollWait,
+  });
+
+  /** Reports the id a creating answer brings, as soon as it arrives. */
+  const reportCreated = <S extends { readonly id: string }>(route: 'run' | 'runsync' | 'retry') =>
+    tap<S>((answer) => emit({ type: 'job-created', route, jobId: answer.id }));
+
   /**
    * POST /run for a call that follows the job: the answer is read as a full status body, so a
    * server that answers with a terminal state at once has its output checked like any other.
    */
-  const queueJob = (body: string): Observable<JobState<O>> =>
-    send({ route: 'run', method: 'POST', path: '/run', body, codec: withJobId(JobStateOfO) }).pipe(map(withOutput));
-  const followDeps: FollowDeps<O> = {
-    status: (id) => status(id),
-    statusSync,
-    scheduler,
-    polling: resolved.polling,
-    longPollWait: resolved.longPollWait,
-  };
+  const queueJob = (body: string, deadlineAt: number, onWire: (onWire: boolean) => void): Observable<JobState<O>> =>
+    send({ route: 'run', method: 'POST', path: '/run', body, codec: withJobId(JobStateOfO), deadlineAt, onWire }).pipe(
+      reportCreated('run'),
+      map(withOutput),
+    );
 
   /** Emits each changed state and completes after the terminal one. */
   const untilTerminal = (states: Observable<JobState<O>>): Observable<JobState<O>> =>
     states.pipe(distinctUntilChanged<JobState<O>>(sameState), takeUntilTerminal());
 
   /**
-   * Runs `body(track)` with an overall deadline. When the subscriber leaves, or the deadline
-   * passes, before a terminal state, POSTs /cancel for the job it created, detached from the
-   * subscriber so the cancel completes even though nobody listens. Any other error leaves the job
-   * running: the caller knows its id from the first emission and may resume with `watch(id)`.
+   * The cancel of an abandoned job, detached from any subscriber: it waits its turn behind the
+   * endpoint's cancel limits (slots and rate window), is retried on 429s and transient failures
+   * until `cancelPatience` runs out, and reports giving up with a `cancel-failed` event.
+   */
+  const cancelAbandoned = (jobId: string): void => {
+    emit({ type: 'cancel-on-abandon', jobId });
+    defer(() =>
+      send({
+        route: 'cancel',
+        method: 'POST',
+        path: `/cancel/${checkJobId(jobId)}`,
+        codec: withJobId(JobStateOfO, jobId),
+        jobId,
+        deadlineAt: scheduler.now() + resolved.cancelPatience,
+        untilDeadline: true,
+      }),
+    ).subscribe({ error: (error: unknown) => emit({ type: 'cancel-failed', jobId, reason: describeError(error) }) });
+  };
+
+  /**
+   * A job owned by its subscription. `create` sends the creating request, telling `onWire` when an
+   * attempt is on the wire; `follow` turns the creating answer into the job's states. Whenever the
+   * subscription ends before a terminal state (unsubscribe, the deadline, an error), the job the
+   * creating answer named is cancelled, unless `cancelOnAbandon: false`; an error carries the job
+   * id when known. A creating request that is on the wire when the subscriber leaves is not
+   * aborted (the server may have created the job already): it completes detached, and its job is
+   * cancelled as soon as the answer brings the id. One not on the wire (waiting for a slot, or
+   * for a retry after a 429) is dropped: it created nothing.
    */
   const ownedJob = (
     options: OwnedJobOptions | undefined,
-    body: (deadlineAt: number, track: (state: JobState<O>) => void) => Observable<JobState<O>>,
+    create: (deadlineAt: number, onWire: (onWire: boolean) => void) => Observable<JobState<O>>,
+    follow: (created: Observable<JobState<O>>, deadlineAt: number) => Observable<JobState<O>>,
   ): Observable<JobState<O>> =>
     defer(() => {
       const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
-      let last: JobState<O> | undefined;
-      let deadlinePassed = false;
-      let failed = false;
-      const track = (state: JobState<O>) => {
-        last = state;
+      const deadlineAt = scheduler.now() + timeout;
+      const created = new AsyncSubject<JobState<O>>();
+      let left = false;
+      let wire = false;
+      const drop = () => {
+        creation.unsubscribe();
+        created.complete();
       };
-      return body(scheduler.now() + timeout, track).pipe(
-        withDeadline(timeout, scheduler, () => {
-          deadlinePassed = true;
-          return new TimeoutError(`job not finished within ${timeout} ms`, last?.id);
+      const creation = defer(() =>
+        create(deadlineAt, (onWire) => {
+          wire = onWire;
+          if (left && !onWire) drop();
         }),
-        tap({ error: () => (failed = !deadlinePassed) }),
-        finalize(() => {
-          if (last === undefined || isTerminal(last) || failed || options?.cancelOnAbandon === false) return;
-          emit({ type: 'cancel-on-abandon', jobId: last.id });
-          cancel(last.id).subscribe({ error: () => undefined });
+      ).subscribe(created);
+      let last: JobState<O> | undefined;
+      const abandon = () => {
+        left = true;
+        if (!wire) drop();
+        if (options?.cancelOnAbandon === false || (last !== undefined && isTerminal(last))) return;
+        created.subscribe({
+          next: (answer) => {
+            if (!isTerminal(answer)) cancelAbandoned(answer.id);
+          },
+          error: () => undefined, // no job was created: nothing to cancel
+        });
+      };
+      return follow(created, deadlineAt).pipe(
+        withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
+        tap({
+          next: (state) => {
+            last = state;
+          },
+          error: abandon,
+          unsubscribe: abandon,
+        }),
+        catchError((error: unknown) => {
+          throw carryingJobId(error, last?.id);
         }),
       );
     });
@@ -164,39 +231,35 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           codec: withJobId(RunResponse),
           timeout: checkMs('timeout', options?.timeout),
         }),
-      ),
+      ).pipe(reportCreated('run')),
 
     runSync: (request, options) =>
-      ownedJob(options, (deadlineAt, track) => {
-        // The runsync answer must come back before the deadline, or the job id (needed to cancel
-        // it) is never learnt; when RunPod's minimum wait does not fit, start with /run instead.
-        const wait = Math.min(
-          RUNSYNC_WAIT.max,
-          resolved.longPollWait,
-          deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
-        );
-        const useRunsync = wait >= RUNSYNC_WAIT.min;
-        const body = encodeJobRequest(
-          request,
-          encodeInput,
-          useRunsync ? resolved.payloadLimits.runsync : resolved.payloadLimits.run,
-        );
-        const first$ = useRunsync
-          ? send({
-              route: 'runsync',
-              method: 'POST',
-              path: '/runsync',
-              wait,
-              body,
-              codec: withJobId(JobStateOfO),
-            }).pipe(map(withOutput))
-          : queueJob(body);
-        return first$.pipe(
-          followJob(followDeps, { deadlineAt }),
-          tap(track),
-          filter((state) => isTerminal(state)),
-        );
-      }),
+      ownedJob(
+        options,
+        (deadlineAt, onWire) => {
+          // The runsync answer should come back before the deadline, so the caller gets the job id;
+          // when RunPod's minimum wait does not fit, start with /run instead.
+          const wait = Math.min(
+            resolved.runsyncWait,
+            resolved.longPollWait,
+            deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
+          );
+          if (wait < RUNSYNC_WAIT.min)
+            return queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire);
+          const body = encodeJobRequest(request, encodeInput, resolved.payloadLimits.runsync);
+          return send({
+            route: 'runsync',
+            method: 'POST',
+            path: '/runsync',
+            wait,
+            body,
+            codec: withJobId(JobStateOfO),
+            deadlineAt,
+            onWire,
+          }).pipe(reportCreated('runsync'), map(withOutput));
+        },
+        (created, deadlineAt) => created.pipe(followJob(followDeps(deadlineAt), { deadlineAt })),
+      ).pipe(filter((state) => isTerminal(state))),
 
     status: (id, options) => defer(() => status(checkJobId(id), checkMs('timeout', options?.timeout))),
 
@@ -206,7 +269,9 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         const deadlineAt = scheduler.now() + timeout;
-        return untilTerminal(status(jobId).pipe(followJob(followDeps, { deadlineAt, pollInterval }))).pipe(
+        return untilTerminal(
+          status(jobId, undefined, deadlineAt).pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval })),
+        ).pipe(
           withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
         );
       }),
@@ -238,13 +303,15 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       }),
 
     submit: (request, options?: SubmitOptions) =>
-      ownedJob(options, (deadlineAt, track) => {
+      defer(() => {
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
-        return untilTerminal(
-          queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run)).pipe(
-            followJob(followDeps, { deadlineAt, pollInterval }),
-          ),
-        ).pipe(tap(track));
+        return ownedJob(
+          options,
+          (deadlineAt, onWire) =>
+            queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire),
+          (created, deadlineAt) =>
+            untilTerminal(created.pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval }))),
+        );
       }),
 
     cancel,
@@ -259,7 +326,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           jobId: id,
           timeout: checkMs('timeout', options?.timeout),
         }),
-      ),
+      ).pipe(reportCreated('retry')),
 
     health: (options) =>
       defer(() =>

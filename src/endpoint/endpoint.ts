@@ -40,7 +40,9 @@ export interface OwnedJobOptions {
   /** Overall deadline in ms; passing it errors with `TimeoutError` (and cancels the job). */
   readonly timeout?: number | undefined;
   /**
-   * Send POST /cancel when the subscriber leaves, or the deadline passes, before a terminal state.
+   * Cancel the job (POST /cancel, through the endpoint's cancel queue) when the subscription ends
+   * before a terminal state: the subscriber leaves, the deadline passes or an error ends it. With
+   * `false` the job is left running, and an error carries its id as `jobId` to resume with `watch`.
    * @default true
    */
   readonly cancelOnAbandon?: boolean | undefined;
@@ -80,8 +82,9 @@ export interface Endpoint<I = unknown, O = unknown, C = unknown> {
 
   /**
    * POST /runsync?wait=…, then long-poll until terminal. Emits the terminal state once (FAILED,
-   * CANCELLED and TIMED_OUT are data, not errors), then completes. A job that ends within the wait
-   * costs one request. Owns the job: cancelled when abandoned unless `cancelOnAbandon: false`.
+   * CANCELLED and TIMED_OUT are data, not errors), then completes. A job that ends within the
+   * first wait (`runsyncWait`) costs one request. Owns the job: cancelled when abandoned unless
+   * `cancelOnAbandon: false`, also when left during the first wait (once its answer brings the id).
    * @example
    * endpoint.runSync({ input }, { timeout: 60_000 }).pipe(throwOnJobFailure(), selectOutput())
    */

@@ -34,7 +34,17 @@ export type RunpodEvent =
       readonly reason: string;
     }
   | {
-      /** An owned job was abandoned before a terminal state; POST /cancel was sent for it. */
+      /**
+       * A creating call learnt the id of its job: `run`, `submit` (route `run`), `runSync` (route
+       * `runsync`, or `run` when its deadline was too short for a runsync wait), `retry`. Persist
+       * it to find the job again after a crash (see docs/cancellation.md).
+       */
+      readonly type: 'job-created';
+      readonly route: 'run' | 'runsync' | 'retry';
+      readonly jobId: string;
+    }
+  | {
+      /** An owned job was abandoned before a terminal state; its POST /cancel was queued. */
       readonly type: 'cancel-on-abandon';
       readonly jobId: string;
     }
@@ -48,4 +58,14 @@ export type RunpodEvent =
       /** How many chunks were dropped. */
       readonly chunks: number;
       readonly reason: 'expired' | 'max-bytes';
+    }
+  | {
+      /**
+       * The cancel of an abandoned job gave up (a refusal that is not transient, or `cancelPatience`
+       * ran out): the job may still be running.
+       */
+      readonly type: 'cancel-failed';
+      readonly jobId: string;
+      /** `name: message` of the last error. */
+      readonly reason: string;
     };

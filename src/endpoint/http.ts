@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { defer, Observable } from 'rxjs';
+import { defer, Observable, switchMap } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import {
   DecodeError,
@@ -20,6 +20,7 @@ import {
 import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { parseRetryAfter } from '../internal/retry-after.js';
 import { retryWithBackoff } from '../internal/retry-with-backoff.js';
+import { createRateWindow, defaultMargin } from '../internal/rate-window.js';
 import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
 import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
 import { routeGroupOf, type ConcurrencyGroup } from '../runpod-limits.js';
@@ -39,6 +40,18 @@ export interface CallSpec<A> {
   readonly jobId?: string;
   /** Overrides the endpoint's request timeout for this call. */
   readonly timeout?: number;
+  /** Time (scheduler clock) no retry wait may end after: the error passes through instead. */
+  readonly deadlineAt?: number;
+  /**
+   * Retry the route's transient failures without a count limit, until `deadlineAt` (the follow
+   * phase's reads, the cancels of abandoned jobs). Otherwise `retry.count` bounds the retries.
+   */
+  readonly untilDeadline?: boolean;
+  /**
+   * Told `true` when an attempt goes on the wire and `false` when it ends (answered, failed or
+   * torn down): whether the server may be acting on this call right now.
+   */
+  readonly onWire?: (onWire: boolean) => void;
 }
 
 /** Which failures each route retries: see the retry table in docs/errors-and-retries.md. */
@@ -73,6 +86,11 @@ const PREEMPTIBLE: ReadonlySet<RouteName> = new Set<RouteName>(['status-sync', '
 
 /** Under contention a long-poll holds its slot at most this long (2,000 slots·s ≈ RunPod's 2,000 requests / 10 s). */
 const HAND_OVER_MS = 2_000;
+
+/** `name: message` of an error, for events (never a body or a header). */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
 
 function errorText(body: string): string {
   try {
@@ -136,8 +154,19 @@ export function createSend(config: SendConfig): Send {
     return pool;
   };
 
+  // RunPod allows 100 cancels per 10 s: past it, cancels of abandoned jobs would only draw 429s.
+  const cancelRate =
+    config.cancelRateLimit === false
+      ? undefined
+      : createRateWindow(
+          config.cancelRateLimit.limit,
+          config.cancelRateLimit.window + defaultMargin(config.cancelRateLimit.window),
+          scheduler,
+        );
+
   return <A>(spec: CallSpec<A>): Observable<A> => {
     const pool = poolOf(spec.route);
+    const rate = routeGroupOf(spec.route) === 'cancel' ? cancelRate : undefined;
     const base = `/${config.endpointId}${spec.path}`;
     const headers = spec.body === undefined ? headersWithoutBody : headersWithBody;
 
@@ -162,6 +191,7 @@ export function createSend(config: SendConfig): Send {
         };
         const startedAt = scheduler.now();
         emit({ type: 'request', route: spec.route, method: spec.method, path, attempt });
+        spec.onWire?.(true);
         const expiry = scheduler.schedule(
           () => subscriber.error(new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
           limit,
@@ -193,22 +223,33 @@ export function createSend(config: SendConfig): Send {
         return () => {
           expiry.unsubscribe();
           response.unsubscribe();
+          spec.onWire?.(false);
         };
       });
+
+    /** The exchange once the route's rate window (if any) grants a token: sent right after the grant. */
+    const allowed = (attempt: number, contended: boolean): Observable<A> =>
+      rate === undefined
+        ? exchange(attempt, contended)
+        : rate.acquire().pipe(switchMap(() => exchange(attempt, contended)));
 
     return defer(() => {
       let attempt = 0;
       const once$ = defer(() => {
         const number = attempt++;
         return pool === undefined
-          ? exchange(number, false)
-          : pool.run({ work: (contended) => exchange(number, contended), preemptible: PREEMPTIBLE.has(spec.route) });
+          ? allowed(number, false)
+          : pool.run({ work: (contended) => allowed(number, contended), preemptible: PREEMPTIBLE.has(spec.route) });
       });
 
-      if (retry === false || retry.count === 0) return once$;
+      if (retry === false) return once$;
+      const count = spec.untilDeadline === true ? Infinity : retry.count;
+      if (count === 0) return once$;
       return once$.pipe(
         retryWithBackoff({
           ...retry,
+          count,
+          ...(spec.deadlineAt !== undefined && { deadlineAt: spec.deadlineAt }),
           scheduler,
           shouldRetry: RETRYABLE[ROUTE_CLASS[spec.route]],
           onRetry: (error, retryNumber, delayMs) =>
@@ -218,7 +259,7 @@ export function createSend(config: SendConfig): Send {
               path: base,
               retry: retryNumber,
               delayMs,
-              reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+              reason: describeError(error),
             }),
         }),
       );

@@ -27,6 +27,11 @@ export interface RetryWithBackoffConfig extends BackoffConfig {
   readonly onRetry?: (error: unknown, retryNumber: number, delayMs: number) => void;
   /** Start counting retries (and the backoff) afresh after the source emits a value. Default false. */
   readonly resetOnSuccess?: boolean;
+  /**
+   * Time (scheduler clock) no retry wait may end after: when the chosen delay would, the error
+   * passes through instead. Default none.
+   */
+  readonly deadlineAt?: number;
 }
 
 /**
@@ -50,7 +55,8 @@ export function retryDelay(
 /**
  * The one retry loop of runpod-rx, used by the client's built-in retries and by the public
  * `retryOnThrottle` operator: resubscribes to the source after {@link retryDelay}. Errors that
- * `shouldRetry` rejects, and the error after the last retry, pass through unchanged.
+ * `shouldRetry` rejects, the error after the last retry (`count` may be `Infinity`) and an error
+ * whose retry would wait past `deadlineAt` pass through unchanged.
  */
 export function retryWithBackoff<T>(config: RetryWithBackoffConfig): MonoTypeOperatorFunction<T> {
   return retry<T>({
@@ -59,6 +65,7 @@ export function retryWithBackoff<T>(config: RetryWithBackoffConfig): MonoTypeOpe
     delay: (error: unknown, retryNumber: number): Observable<number> => {
       if (!config.shouldRetry(error)) throw error;
       const delayMs = retryDelay(error, retryNumber, config);
+      if (config.deadlineAt !== undefined && config.scheduler.now() + delayMs > config.deadlineAt) throw error;
       config.onRetry?.(error, retryNumber, delayMs);
       return timer(delayMs, config.scheduler);
     },

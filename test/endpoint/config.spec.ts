@@ -84,6 +84,26 @@ describe('createEndpoint configuration', () => {
       { apiKey: 'k', endpointId: 'ep', payloadLimits: { runsync: 1.5 } },
       'payloadLimits.runsync must be a whole number of bytes ≥ 1',
     ],
+    [
+      'a runsyncWait outside RunPod range',
+      { apiKey: 'k', endpointId: 'ep', runsyncWait: 500 },
+      "runsyncWait must be from 1000 to 300000 ms (RunPod's range)",
+    ],
+    [
+      'a negative cancelPatience',
+      { apiKey: 'k', endpointId: 'ep', cancelPatience: -1 },
+      'cancelPatience must be a positive number of ms, at most 2147483647',
+    ],
+    [
+      'a cancel rate limit of 0',
+      { apiKey: 'k', endpointId: 'ep', cancelRateLimit: { limit: 0 } },
+      'cancelRateLimit.limit must be a whole number ≥ 1',
+    ],
+    [
+      'a cancel rate window of 0',
+      { apiKey: 'k', endpointId: 'ep', cancelRateLimit: { window: 0 } },
+      'cancelRateLimit.window must be a positive number of ms, at most 2147483647',
+    ],
   ])('throws ConfigError synchronously for %s', (_, config, message) => {
     let thrown: unknown;
     try {

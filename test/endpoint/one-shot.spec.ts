@@ -1,6 +1,14 @@
 import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { HttpError, InvalidInputError, NetworkError, NotFoundError, TimeoutError, UnauthorizedError } from 'runpod-rx';
+import {
+  HttpError,
+  InvalidInputError,
+  NetworkError,
+  NotFoundError,
+  TimeoutError,
+  UnauthorizedError,
+  type RunpodEvent,
+} from 'runpod-rx';
 import { json } from 'runpod-rx/testing';
 import { fakeEndpoint } from '../helpers/endpoint';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -86,6 +94,54 @@ describe('one-shot operations', () => {
       expectObservable(endpoint.retry('j1')).toBe('-(r|)', { r: { id: 'j1', status: 'IN_QUEUE' } });
       flush();
       fake.expectOne('POST /ep1/retry/j1');
+    });
+  });
+
+  it('run and retry report the job id with a job-created event', () => {
+    const events: RunpodEvent[] = [];
+    rx.run(({ cold, flush }) => {
+      const { endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: json({ id: 'j1', status: 'IN_QUEUE' }) }), {
+        onEvent: (e) => events.push(e),
+      });
+      endpoint.run({ input: 1 }).subscribe();
+      endpoint.retry('j1').subscribe();
+      flush();
+      expect(events.filter((e) => e.type === 'job-created')).toEqual([
+        { type: 'job-created', route: 'run', jobId: 'j1' },
+        { type: 'job-created', route: 'retry', jobId: 'j1' },
+      ]);
+    });
+  });
+
+  it('cancels keep to the cancel rate limit: a token per send, each back window + 2 % after it was spent', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) => cold('-r|', { r: json({ id: req.path.split('/').pop(), status: 'CANCELLED' }) }),
+        { cancelRateLimit: { limit: 2, window: 1000 } },
+      );
+      for (const id of ['a', 'b', 'c', 'd', 'e']) endpoint.cancel(id).subscribe();
+      flush();
+      expect(fake.requests.map((r) => `@${r.at} ${r.path}`)).toEqual([
+        '@0 /ep1/cancel/a',
+        '@0 /ep1/cancel/b',
+        '@1020 /ep1/cancel/c',
+        '@1020 /ep1/cancel/d',
+        '@2040 /ep1/cancel/e',
+      ]);
+    });
+  });
+
+  it('cancels keep to 20 in flight at once (RunPod limit), the rest wait their turn', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        cold('100ms r|', { r: json({ id: req.path.split('/').pop(), status: 'CANCELLED' }) }),
+      );
+      for (let i = 0; i < 25; i++) endpoint.cancel(`j${i}`).subscribe();
+      flush();
+      const at = fake.requests.map((r) => r.at);
+      expect(at.filter((t) => t === 0)).toHaveLength(20);
+      expect(at.filter((t) => t === 100)).toHaveLength(5);
     });
   });
 

@@ -96,18 +96,85 @@ describe('submit (run + watch, owns the job)', () => {
     });
   });
 
-  it('an error other than the deadline leaves the job running: the caller may resume with watch(id)', () => {
+  it('an error after the job exists cancels it too, and carries the job id', () => {
+    const events: RunpodEvent[] = [];
     rx.run(({ cold, expectObservable, flush }) => {
-      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
-        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('-r|', { r: json({ error: 'no' }, 400) }),
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) =>
+          req.route === 'run'
+            ? cold('-r|', { r: json(queued) })
+            : req.route === 'cancel'
+              ? cold('-r|', { r: json(cancelled) })
+              : cold('-r|', { r: json({ error: 'no' }, 400) }),
+        { onEvent: (e) => events.push(e) },
       );
       expectObservable(endpoint.submit({ input: 1 })).toBe(
         '-a#',
         { a: queued },
-        new HttpError({ method: 'GET', path: '/ep1/status-sync/j1?wait=90000' }, 400, 'no'),
+        Object.assign(new HttpError({ method: 'GET', path: '/ep1/status-sync/j1?wait=90000' }, 400, 'no'), {
+          jobId: 'j1',
+        }),
       );
       flush();
+      expect(fake.expectOne('POST /ep1/cancel/j1').at).toBe(2);
+      expect(events.filter((e) => e.type !== 'request' && e.type !== 'response')).toEqual([
+        { type: 'job-created', route: 'run', jobId: 'j1' },
+        { type: 'cancel-on-abandon', jobId: 'j1' },
+      ]);
+    });
+  });
+
+  it('with cancelOnAbandon: false an error leaves the job running and carries its id, to resume with watch(id)', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run' ? cold('-r|', { r: json(queued) }) : cold('-r|', { r: json({ error: 'no' }, 400) }),
+      );
+      let error: unknown;
+      endpoint.submit({ input: 1 }, { cancelOnAbandon: false }).subscribe({ error: (e: unknown) => (error = e) });
+      flush();
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).jobId).toBe('j1');
       fake.expectNone('POST /ep1/cancel/*');
+    });
+  });
+
+  it('the follow reads retry 5xx and 429 past retry.count, until the deadline', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req, n) =>
+          req.route === 'run'
+            ? cold('-r|', { r: json(queued) })
+            : n < 6
+              ? cold('-r|', { r: json({ error: 'busy' }, n % 2 === 0 ? 503 : 429) })
+              : cold('-r|', { r: json(completed) }),
+        { retry: { count: 1 } },
+      );
+      const states: JobState[] = [];
+      endpoint.submit({ input: 1 }).subscribe((state) => states.push(state));
+      flush();
+      expect(states).toEqual([queued, completed]);
+      expect(fake.match('GET /ep1/status-sync/j1')).toHaveLength(7);
+      fake.expectNone('POST /ep1/cancel/*');
+    });
+  });
+
+  it('no retry wait goes past the deadline: a Retry-After beyond it ends the call at once, and the job is cancelled', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'run'
+          ? cold('-r|', { r: json(queued) })
+          : req.route === 'cancel'
+            ? cold('-r|', { r: json(cancelled) })
+            : cold('-r|', { r: json({ error: 'slow down' }, 429, { 'retry-after': '5' }) }),
+      );
+      let error: unknown;
+      endpoint.submit({ input: 1 }, { timeout: 3000 }).subscribe({ error: (e: unknown) => (error = e) });
+      flush();
+      expect(error).toMatchObject({ name: 'ThrottledError', retryAfterMs: 5000, jobId: 'j1' });
+      expect(fake.match('GET /ep1/status-sync/j1')).toHaveLength(1);
+      expect(fake.match('POST /ep1/cancel/j1').map((r) => r.at)).toEqual([2]);
     });
   });
 
@@ -122,12 +189,62 @@ describe('submit (run + watch, owns the job)', () => {
     });
   });
 
-  it('unsubscribing before /run answered sends nothing more: there is no job id to cancel', () => {
+  it('unsubscribing before /run answered lets it finish detached, then cancels the job it created', () => {
+    const events: RunpodEvent[] = [];
     rx.run(({ cold, expectObservable, flush }) => {
-      const { fake, endpoint } = fakeEndpoint(rx, () => cold('5s r|', { r: json(queued) }));
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) => (req.route === 'cancel' ? cold('-r|', { r: json(cancelled) }) : cold('5s r|', { r: json(queued) })),
+        { onEvent: (e) => events.push(e) },
+      );
       expectObservable(endpoint.submit({ input: 1 }), '^ 9ms !').toBe('');
       flush();
-      expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.state}`)).toEqual(['POST /ep1/run cancelled']);
+      expect(fake.requests.map((r) => `@${r.at} ${r.method} ${r.path} ${r.state}`)).toEqual([
+        '@0 POST /ep1/run answered',
+        '@5000 POST /ep1/cancel/j1 answered',
+      ]);
+      expect(events).toContainEqual({ type: 'job-created', route: 'run', jobId: 'j1' });
+    });
+  });
+
+  it('a submit left while its /run waits for a slot, or for a retry after a 429, is dropped: it created nothing', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req, n) =>
+          req.route !== 'run'
+            ? cold('1m r|', { r: json(running) })
+            : n === 1
+              ? cold('-r|', { r: json({ error: 'slow' }, 429) })
+              : cold('5s r|', { r: json(queued) }),
+        { concurrency: { run: 1 } },
+      );
+      const holder = endpoint.submit({ input: 'holds the slot' }, { cancelOnAbandon: false }).subscribe();
+      endpoint.submit({ input: 'queued' }).subscribe().unsubscribe();
+      const throttled = endpoint.submit({ input: 'throttled' }).subscribe();
+      rx.schedule(() => {
+        throttled.unsubscribe();
+        holder.unsubscribe();
+      }, 5_010);
+      flush();
+      expect(fake.requests.map((r) => `@${r.at} ${r.method} ${r.path} ${JSON.stringify(r.body)} ${r.state}`)).toEqual([
+        '@0 POST /ep1/run {"input":"holds the slot"} answered',
+        '@5000 POST /ep1/run {"input":"throttled"} answered',
+        '@5000 GET /ep1/status-sync/j1?wait=90000 undefined cancelled',
+      ]);
+    });
+  });
+
+  it('with cancelOnAbandon: false, unsubscribing before /run answered still learns the id but cancels nothing', () => {
+    const events: RunpodEvent[] = [];
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('5s r|', { r: json(queued) }), {
+        onEvent: (e) => events.push(e),
+      });
+      endpoint.submit({ input: 1 }, { cancelOnAbandon: false }).subscribe().unsubscribe();
+      flush();
+      expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.state}`)).toEqual(['POST /ep1/run answered']);
+      expect(events).toContainEqual({ type: 'job-created', route: 'run', jobId: 'j1' });
     });
   });
 });
@@ -144,15 +261,18 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
       expectObservable(endpoint.runSync({ input: 1 })).toBe('--(a|)', { a: completed });
       flush();
       const sent = fake.expectOne('POST /ep1/runsync');
-      expect(sent.path).toBe('/ep1/runsync?wait=90000');
+      expect(sent.path).toBe('/ep1/runsync?wait=5000');
       expect(sent.body).toEqual({ input: 1 });
       expect(fake.requests).toHaveLength(1);
     });
   });
 
-  it('the wait ends 500 ms before the deadline, within RunPod range 1000–300000 ms; a deadline too short for it starts with /run', () => {
+  it('the first wait is runsyncWait (default 5 s), ending 500 ms before the deadline; a deadline too short for it starts with /run', () => {
     rx.run(({ cold, flush }) => {
-      const { fake, endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: json(completed) }), { longPollWait: 600_000 });
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: json(completed) }), {
+        runsyncWait: 300_000,
+        longPollWait: 600_000,
+      });
       endpoint.runSync({ input: 1 }, { timeout: 20_000 }).subscribe();
       endpoint.runSync({ input: 1 }, { timeout: 200 }).subscribe();
       endpoint.runSync({ input: 1 }).subscribe();
@@ -174,7 +294,7 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
       expectObservable(endpoint.runSync({ input: 1 })).toBe('- 6000ms (a|)', { a: completed });
       flush();
       expect(fake.requests.map((r) => r.path)).toEqual([
-        '/ep1/runsync?wait=90000',
+        '/ep1/runsync?wait=5000',
         '/ep1/status-sync/j1?wait=90000',
         '/ep1/status-sync/j1?wait=90000',
       ]);
@@ -206,6 +326,61 @@ describe('runSync (runsync + long-poll, owns the job)', () => {
       );
       flush();
       expect(fake.match('POST /ep1/cancel/sync-j1').map((r) => r.at)).toEqual([50, 2000]);
+    });
+  });
+
+  it('unsubscribing during the first /runsync wait lets the exchange finish detached, then cancels a job still running', () => {
+    const events: RunpodEvent[] = [];
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) =>
+          req.route === 'cancel'
+            ? cold('-r|', { r: json({ id: 'sync-j1', status: 'CANCELLED' }) })
+            : cold('5s r|', { r: json({ id: 'sync-j1', status: 'IN_PROGRESS' }) }),
+        { onEvent: (e) => events.push(e) },
+      );
+      expectObservable(endpoint.runSync({ input: 1 }), '^ 999ms !').toBe('');
+      flush();
+      expect(fake.requests.map((r) => `@${r.at} ${r.method} ${r.path} ${r.state}`)).toEqual([
+        '@0 POST /ep1/runsync?wait=5000 answered',
+        '@5000 POST /ep1/cancel/sync-j1 answered',
+      ]);
+      expect(events.filter((e) => e.type !== 'request' && e.type !== 'response')).toEqual([
+        { type: 'job-created', route: 'runsync', jobId: 'sync-j1' },
+        { type: 'cancel-on-abandon', jobId: 'sync-j1' },
+      ]);
+    });
+  });
+
+  it('a deadline passing during the first wait errors at once; the job is cancelled when its id arrives', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'cancel'
+          ? cold('-r|', { r: json({ id: 'sync-j1', status: 'CANCELLED' }) })
+          : cold('3500ms r|', { r: json({ id: 'sync-j1', status: 'IN_PROGRESS' }) }),
+      );
+      expectObservable(endpoint.runSync({ input: 1 }, { timeout: 3000 })).toBe(
+        '3s #',
+        undefined,
+        new TimeoutError('job not finished within 3000 ms', undefined),
+      );
+      flush();
+      expect(fake.requests.map((r) => `@${r.at} ${r.method} ${r.path}`)).toEqual([
+        '@0 POST /ep1/runsync?wait=2500',
+        '@3500 POST /ep1/cancel/sync-j1',
+      ]);
+    });
+  });
+
+  it('a job that ended within the abandoned wait is not cancelled: still one request', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('3s r|', { r: json(completed) }));
+      expectObservable(endpoint.runSync({ input: 1 }), '^ 999ms !').toBe('');
+      flush();
+      expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.state}`)).toEqual([
+        'POST /ep1/runsync?wait=5000 answered',
+      ]);
     });
   });
 

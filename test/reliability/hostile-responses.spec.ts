@@ -678,6 +678,8 @@ describe('hostile responses through the real fetch transport (loopback HTTP)', (
       longPollWait: 100,
       streamWait: 100,
       polling: { initialInterval: 20, maxInterval: 20 },
+      // The cancels of the jobs abandoned at the deadline give up within the spec, not after 5 min.
+      cancelPatience: 1_000,
     });
   const liveDeadline = { timeout: 600 };
   const liveCall: Record<string, (e: Endpoint) => Observable<unknown>> = {

@@ -1,0 +1,139 @@
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+
+/**
+ * A sliding-window limiter of one rate bucket: at most `limit` grants in any `hold`-long stretch
+ * of time; every spent token comes back exactly `hold` ms after it was spent. Waiters are served
+ * first come, first served.
+ */
+export interface RateWindow {
+  /** Tokens allowed per window (`Infinity`: unlimited). */
+  readonly limit: number;
+  /**
+   * Waits for a token: emits the grant time (scheduler clock) once, then completes. Unsubscribing
+   * before the grant gives up the place in the queue; a granted token is spent, whatever follows.
+   */
+  acquire(): Observable<number>;
+  /** Tokens spent within the window that ends now. */
+  used(): number;
+  /** Subscribers waiting for a token. */
+  waiting(): number;
+}
+
+/**
+ * How much longer than its window a spent token stays spent by default: 2 %. A server counts
+ * requests when they arrive, a little after the token was spent; without a margin, a request that
+ * took longer to arrive than the one that replaces it would put two into one server window.
+ */
+export function defaultMargin(window: number): number {
+  return Math.round(window * 0.02);
+}
+
+interface Ticket {
+  state: 'waiting' | 'granted' | 'abandoned';
+  readonly grant: (at: number) => void;
+}
+
+/**
+ * Creates a {@link RateWindow}. Used by the client's cancel queue and by the operators' request
+ * budget, one per rate bucket.
+ */
+export function createRateWindow(limit: number, hold: number, scheduler: SchedulerLike): RateWindow {
+  /** Grant times still inside the window from `head` on, oldest first. */
+  let grants: number[] = [];
+  let head = 0;
+  let queue: Ticket[] = [];
+  let queueHead = 0;
+  let waiting = 0;
+  let pumping = false;
+  let timer: Subscription | undefined;
+  let timerDue: number | undefined;
+
+  /** Forgets grants that left the window. */
+  const expire = (now: number): void => {
+    while (head < grants.length && grants[head] + hold <= now) head++;
+    if (head > 1024 && head * 2 > grants.length) {
+      grants = grants.slice(head);
+      head = 0;
+    }
+  };
+
+  const stopTimer = (): void => {
+    timer?.unsubscribe();
+    timer = undefined;
+    timerDue = undefined;
+  };
+
+  /** Grants tokens to waiters while there are some, then sleeps until the oldest grant expires. */
+  const pump = (): void => {
+    if (pumping) return; // a grant re-entered: the loop below picks the newcomer up
+    pumping = true;
+    try {
+      while (queueHead < queue.length) {
+        const ticket = queue[queueHead];
+        if (ticket.state !== 'waiting') {
+          queueHead++;
+          continue;
+        }
+        const now = scheduler.now();
+        if (limit !== Infinity) {
+          expire(now);
+          if (grants.length - head >= limit) {
+            const due = grants[head] + hold;
+            if (timerDue !== due) {
+              stopTimer();
+              timerDue = due;
+              timer = scheduler.schedule(() => {
+                timer = undefined;
+                timerDue = undefined;
+                pump();
+              }, due - now);
+            }
+            return;
+          }
+          grants.push(now);
+        }
+        queueHead++;
+        waiting--;
+        ticket.state = 'granted';
+        ticket.grant(now);
+      }
+      queue = [];
+      queueHead = 0;
+      stopTimer();
+    } finally {
+      pumping = false;
+    }
+  };
+
+  return {
+    limit,
+    acquire: () =>
+      new Observable<number>((subscriber) => {
+        const ticket: Ticket = {
+          state: 'waiting',
+          grant: (at) => {
+            subscriber.next(at);
+            subscriber.complete();
+          },
+        };
+        queue.push(ticket);
+        waiting++;
+        pump();
+        return () => {
+          if (ticket.state !== 'waiting') return;
+          ticket.state = 'abandoned';
+          waiting--;
+          if (waiting === 0) {
+            stopTimer();
+            queue = [];
+            queueHead = 0;
+          }
+        };
+      }),
+    used: () => {
+      expire(scheduler.now());
+      return grants.length - head;
+    },
+    waiting: () => waiting,
+  };
+}
