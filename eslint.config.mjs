@@ -9,6 +9,8 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A `let` assigned once, after closures that read it were made, is the idiom for teardown handles.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

@@ -15,7 +15,7 @@ import { InvalidInputError, isRunpodError, TimeoutError } from '../errors.js';
 import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
-import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
+import { takeUntilTerminal } from '../internal/take-until-terminal.js';
 import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followJob, type FollowDeps } from './follow-job.js';

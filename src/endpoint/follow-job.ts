@@ -14,7 +14,7 @@ import {
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import { isHttpError, isNotFoundError } from '../errors.js';
-import { createGrowingDelay, createRequestPacer, MIN_REQUEST_GAP_MS, QUICK_ANSWER_MS } from '../internal/pacing.js';
+import { createGrowingDelay, createRequestPacer, QUICK_ANSWER_MS } from '../internal/pacing.js';
 import { sameState } from '../internal/same-state.js';
 import type { PollingPolicy } from './config.js';
 
@@ -40,7 +40,7 @@ export interface FollowOptions {
 /**
  * Follows the job whose first state the source emits: emits that state, then every state fetched
  * after it until a terminal one (included), one request in flight at a time. Long-polls start at
- * least {@link MIN_REQUEST_GAP_MS} apart, so a server answering at once with a new state each time
+ * least `MIN_REQUEST_GAP_MS` (100 ms) apart, so a server answering at once with a new state each time
  * draws at most ten a second, every change still emitted. Long-polls
  * `/status-sync` with the remaining deadline as `wait`; when that route is not served (405, or a
  * 404 while `/status` knows the job) it falls back, for this subscription, to polling `/status`

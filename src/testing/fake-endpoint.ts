@@ -10,7 +10,7 @@ import {
   RUNPOD_RATE_LIMITS,
   RUNPOD_RATE_WINDOW,
   type BudgetBucket,
-} from '../../operators/request-budget.js';
+} from '../internal/request-budget.js';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from './fake-transport.js';
 import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';

@@ -5,11 +5,10 @@
  * A page on a loopback origin is the control.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
+import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const API_KEY = 'origins-key';
 /** The attacker's site name; chromium resolves it to 127.0.0.1. */
 const EVIL = 'evil.example';
@@ -20,9 +19,7 @@ let sitePort = 0;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it), or set CHROMIUM_PATH`);
-  }
+  const { executablePath } = await findChromium();
   emulator = await startEmulator({ apiKey: API_KEY });
   // Any site: an empty page, whatever name it is reached by.
   site = createServer((_req, res) => {
@@ -33,17 +30,10 @@ beforeAll(async () => {
   const address = site.address();
   sitePort = typeof address === 'object' && address ? address.port : 0;
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--no-proxy-server',
-      `--host-resolver-rules=MAP ${EVIL} 127.0.0.1`,
-    ],
+    executablePath,
+    args: [...CHROMIUM_ARGS, '--no-proxy-server', `--host-resolver-rules=MAP ${EVIL} 127.0.0.1`],
   });
-}, 30_000);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();

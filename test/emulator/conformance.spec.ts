@@ -10,6 +10,7 @@ afterAll(() => pool.closeAll());
 /** Runs the runpod-sdk driver against `baseUrl`; resolves with its results. */
 function runDriver(
   baseUrl: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the driver's JSON, checked field by field below
 ): Promise<Record<string, { ok: boolean; value?: any; error?: string; status?: number }>> {
   const dir = mkdtempSync(join(tmpdir(), 'rp-conformance-'));
   const out = join(dir, 'results.json');

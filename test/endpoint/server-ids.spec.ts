@@ -11,6 +11,7 @@ import { json } from 'runpod-rx/testing';
 import { API_KEY, fakeEndpoint } from '../helpers/endpoint';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
 import { createTestScheduler } from '../helpers/test-scheduler';
+import { eventually } from '../reliability/helpers';
 
 const HOSTILE_ID = '../../other-endpoint/status/x';
 const queued = { id: 'j1', status: 'IN_QUEUE' };
@@ -201,6 +202,12 @@ describe('server ids (loopback HTTP)', () => {
     const { values, error } = await settle(endpoint().submit({ input: {} }));
     expect(values).toEqual([queued]);
     expect(isDecodeError(error)).toBe(true);
+    // The job the /run answer named is owned: the error cancels it (detached, so wait for it).
+    await eventually(
+      () => server.received.some((r) => r.url === '/v2/ep1/cancel/j1'),
+      5_000,
+      'the cancel of the owned job',
+    );
     const urls = server.received.map((r) => r.url);
     expect(urls.slice(0, 2)).toEqual(['/v2/ep1/run', '/v2/ep1/status-sync/j1?wait=90000']);
     expect(urls.filter((url) => url.includes('victim'))).toEqual([]);

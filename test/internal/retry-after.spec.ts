@@ -4,7 +4,7 @@
  * jitter on the base delay when it is 0, the ordinary backoff when there is no valid hint.
  */
 import { TestScheduler } from 'rxjs/testing';
-import { ThrottledError, TimeoutError, type RunpodEvent } from 'runpod-rx';
+import { ThrottledError, type RunpodEvent } from 'runpod-rx';
 import { json, throttled } from 'runpod-rx/testing';
 import { parseHttpDate, parseRetryAfter } from '../../src/internal/retry-after';
 import { retryDelay } from '../../src/internal/retry-with-backoff';
@@ -193,14 +193,14 @@ describe('the client waits what each Retry-After means (virtual time)', () => {
 });
 
 describe('no Retry-After wait goes past the overall deadline (virtual time)', () => {
-  it('watch with a 5 s deadline, told to come back in 60 s: TimeoutError at 5 s, no request after the 429', () => {
+  it('watch with a 5 s deadline, told to come back in 60 s: the 429 at once (no wait past the deadline), no request after it', () => {
     const rx = createTestScheduler();
     rx.run(({ cold, expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, () => cold('-r|', { r: throttled('60') }));
       expectObservable(endpoint.watch('j1', { timeout: 5_000 })).toBe(
-        '5s #',
+        '-#',
         undefined,
-        new TimeoutError('job not finished within 5000 ms', 'j1'),
+        new ThrottledError({ method: 'GET', path: '/ep1/status/j1' }, 60_000),
       );
       flush();
       expect(fake.requests.map((r) => [r.at, r.path])).toEqual([[0, '/ep1/status/j1']]);

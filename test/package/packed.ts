@@ -4,7 +4,7 @@
  * project whose other dependencies are links to this repository's node_modules (no network).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -72,8 +72,14 @@ export interface Consumer {
   readonly pack: PackReport;
 }
 
-/** Dependencies the consumer borrows from this repository (peer deps, the dependency, types). */
-const LINKED = ['rxjs', 'io-ts', 'fp-ts', 'cross-fetch', '@types/node'];
+/** Dependencies the consumer borrows from this repository: the package's dependencies and peers, and Node's types. */
+const LINKED = (() => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  return [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), '@types/node'];
+})();
 
 /**
  * Packs the repository (scripts skipped: the build is {@link ensureBuilt}'s job) into a new
