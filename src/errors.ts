@@ -89,12 +89,23 @@ export class PayloadTooLargeError extends RunpodError {
   }
 }
 
-/** Base of the errors that carry an HTTP exchange. */
-abstract class HttpExchangeError extends RunpodError {
+/**
+ * A non-2xx answer. The base of every status error: {@link UnauthorizedError} (401/403),
+ * {@link NotFoundError} (404) and {@link ThrottledError} (429) are `HttpError`s too, so
+ * `isHttpError(error) && error.status >= 500` reads as it says, whatever the status.
+ * @category errors
+ */
+export class HttpError extends RunpodError {
+  override readonly name: RunpodErrorName = 'HttpError';
   constructor(
-    message: string,
     /** The request that failed (method and path only). */
     readonly request: RequestInfo,
+    /** The HTTP status code. */
+    readonly status: number,
+    /** The start of the response body (at most 500 characters). */
+    readonly body: string,
+    /** What went wrong, without the request; by default the status and the body. */
+    message = `HTTP ${status}${body ? `: ${body}` : ''}`,
   ) {
     super(`${message} (${request.method} ${request.path})`);
   }
@@ -104,14 +115,10 @@ abstract class HttpExchangeError extends RunpodError {
  * HTTP 401 or 403: the key is missing, wrong, or lacks permission for this endpoint.
  * @category errors
  */
-export class UnauthorizedError extends HttpExchangeError {
+export class UnauthorizedError extends HttpError {
   override readonly name = 'UnauthorizedError';
-  constructor(
-    request: RequestInfo,
-    /** 401 or 403. */
-    readonly status: number,
-  ) {
-    super(`unauthorized: HTTP ${status}; check the API key`, request);
+  constructor(request: RequestInfo, status: number) {
+    super(request, status, '', `unauthorized: HTTP ${status}; check the API key`);
   }
 }
 
@@ -120,15 +127,14 @@ export class UnauthorizedError extends HttpExchangeError {
  * or an unknown endpoint.
  * @category errors
  */
-export class NotFoundError extends HttpExchangeError {
+export class NotFoundError extends HttpError {
   override readonly name = 'NotFoundError';
-  readonly status = 404;
   constructor(
     request: RequestInfo,
     /** The job id concerned, when the request named one. */
     override readonly jobId?: string,
   ) {
-    super(jobId === undefined ? 'not found' : `job ${jobId} not found or expired`, request);
+    super(request, 404, '', jobId === undefined ? 'not found' : `job ${jobId} not found or expired`);
   }
 }
 
@@ -136,35 +142,19 @@ export class NotFoundError extends HttpExchangeError {
  * HTTP 429: over RunPod's per-endpoint rate limit.
  * @category errors
  */
-export class ThrottledError extends HttpExchangeError {
+export class ThrottledError extends HttpError {
   override readonly name = 'ThrottledError';
-  readonly status = 429;
   constructor(
     request: RequestInfo,
     /** What the server's `Retry-After` header asked for, in ms; `undefined` when absent or unreadable. */
     readonly retryAfterMs: number | undefined,
   ) {
     super(
-      retryAfterMs === undefined ? 'throttled (HTTP 429)' : `throttled (HTTP 429), retry after ${retryAfterMs} ms`,
       request,
+      429,
+      '',
+      retryAfterMs === undefined ? 'throttled (HTTP 429)' : `throttled (HTTP 429), retry after ${retryAfterMs} ms`,
     );
-  }
-}
-
-/**
- * Any other non-2xx answer.
- * @category errors
- */
-export class HttpError extends HttpExchangeError {
-  override readonly name = 'HttpError';
-  constructor(
-    request: RequestInfo,
-    /** The HTTP status code. */
-    readonly status: number,
-    /** The start of the response body (at most 500 characters). */
-    readonly body: string,
-  ) {
-    super(`HTTP ${status}${body ? `: ${body}` : ''}`, request);
   }
 }
 
@@ -180,8 +170,13 @@ export class NetworkError extends RunpodError {
     readonly refused: boolean,
     /** The request concerned, when known. */
     readonly request?: RequestInfo,
+    /**
+     * What the transport reported, as an `Error` with its `name`, `code` and message, the API key
+     * redacted (never the transport's own error object, whose stack or causes may hold the key).
+     */
+    cause?: Error,
   ) {
-    super(request ? `${message} (${request.method} ${request.path})` : message);
+    super(request ? `${message} (${request.method} ${request.path})` : message, cause && { cause });
   }
 }
 
@@ -197,17 +192,21 @@ export class DecodeError extends RunpodError {
     readonly errors: readonly string[],
     /** The request whose answer failed to decode, when known. */
     readonly request?: RequestInfo,
+    /** The error that stopped decoding, when there was one (e.g. `JSON.parse`'s `SyntaxError`). */
+    cause?: unknown,
   ) {
     super(
       `response did not match the expected shape${request ? ` (${request.method} ${request.path})` : ''}:\n` +
         errors.join('\n'),
+      cause === undefined ? undefined : { cause },
     );
   }
 }
 
 /**
- * A deadline passed: a per-request timeout, or the overall `timeout` of `watch`, `stream`,
- * `submit` or `runSync`.
+ * A deadline passed: `scope` tells which. `'request'`: one HTTP exchange (`requestTimeout`, or a
+ * body that stopped arriving; reads retry it). `'deadline'`: the overall `timeout` of `watch`,
+ * `stream`, `submit` or `runSync` (an owned job is then cancelled).
  * @category errors
  */
 export class TimeoutError extends RunpodError {
@@ -216,6 +215,8 @@ export class TimeoutError extends RunpodError {
     message: string,
     /** The job being waited for, when one is known. */
     override readonly jobId?: string,
+    /** Which limit passed: one exchange (`'request'`) or the call's overall deadline (`'deadline'`). */
+    readonly scope: 'request' | 'deadline' = 'deadline',
   ) {
     super(message);
   }
@@ -343,9 +344,44 @@ export function truncate(text: string, max = 500): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
+/** The kind a class stands for, as a static property shared by every copy of the library. */
+const KIND = Symbol.for('runpod-rx.error-kind');
+
+for (const [kind, errorClass] of Object.entries({
+  RunpodError,
+  ConfigError,
+  InvalidInputError,
+  PayloadTooLargeError,
+  HttpError,
+  UnauthorizedError,
+  NotFoundError,
+  ThrottledError,
+  NetworkError,
+  DecodeError,
+  TimeoutError,
+  JobFailedError,
+  JobCancelledError,
+  JobTimedOutError,
+})) {
+  Object.defineProperty(errorClass, KIND, { value: kind });
+}
+
+/**
+ * A guard that accepts an error of kind `name` or of any subclass of it (an `isHttpError` accepts a
+ * `NotFoundError`), also when the error comes from another copy of the library (CommonJS and ESM
+ * in one program), where `instanceof` fails: it reads the kinds along the prototype chain.
+ */
 function guard<E extends RunpodError>(name: RunpodErrorName): (error: unknown) => error is E {
-  return (error: unknown): error is E =>
-    typeof error === 'object' && error !== null && BRAND in error && (error as { name?: unknown }).name === name;
+  return (error: unknown): error is E => {
+    if (!isRunpodError(error)) return false;
+    for (let proto: unknown = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      const constructor = (proto as { constructor?: unknown }).constructor;
+      if (typeof constructor === 'function' && Object.prototype.hasOwnProperty.call(constructor, KIND)) {
+        if ((constructor as unknown as Record<symbol, unknown>)[KIND] === name) return true;
+      }
+    }
+    return false;
+  };
 }
 
 /** Whether `error` is any runpod-rx error. @category guards */

@@ -109,10 +109,10 @@ function errorText(body: string): string {
 function parseJson(response: HttpResponse, request: RequestInfo): unknown {
   try {
     return JSON.parse(response.body);
-  } catch {
+  } catch (error) {
     const shown = truncate(JSON.stringify(response.body), 80);
     const type = response.headers['content-type'] ?? 'no content type';
-    throw new DecodeError([`response body is not JSON (${type}): ${shown}`], request);
+    throw new DecodeError([`response body is not JSON (${type}): ${shown}`], request, error);
   }
 }
 
@@ -193,7 +193,10 @@ export function createSend(config: SendConfig): Send {
         emit({ type: 'request', route: spec.route, method: spec.method, path, attempt });
         spec.onWire?.(true);
         const expiry = scheduler.schedule(
-          () => subscriber.error(new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId)),
+          () =>
+            subscriber.error(
+              new TimeoutError(`no answer within ${limit} ms (${spec.method} ${path})`, spec.jobId, 'request'),
+            ),
           limit,
         );
         const response = config.transport(request).subscribe({

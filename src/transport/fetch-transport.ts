@@ -228,7 +228,12 @@ export function createFetchTransport(config: FetchTransportConfig = {}): Transpo
               scheduler,
               with: () =>
                 throwError(
-                  () => new TimeoutError(`reading the response body took over ${bodyTimeout} ms (${request.path})`),
+                  () =>
+                    new TimeoutError(
+                      `reading the response body took over ${bodyTimeout} ms (${request.path})`,
+                      undefined,
+                      'request',
+                    ),
                 ),
             }),
           )

@@ -33,6 +33,26 @@ function everyTextOf(error: unknown, depth = 0): string {
   }
 }
 
+/**
+ * The `cause` a {@link NetworkError} keeps: a new `Error` with the foreign error's `name`, `code`
+ * and message, the key redacted; its stack is the library's own, so it holds nothing foreign.
+ */
+function redactedCause(error: unknown, secret: string | undefined): Error {
+  try {
+    const { name, code, message } = (typeof error === 'object' && error !== null ? error : {}) as Record<
+      string,
+      unknown
+    >;
+    const text = typeof error === 'string' ? error : typeof message === 'string' ? message : '';
+    const cause = new Error(redact(text, secret));
+    if (typeof name === 'string') cause.name = redact(name, secret);
+    if (typeof code === 'string') Object.assign(cause, { code: redact(code, secret) });
+    return cause;
+  } catch {
+    return new Error('unreadable error');
+  }
+}
+
 /** The codes and messages of an error and of its `cause`: what a {@link NetworkError} says of it. */
 function summaryOf(error: unknown): string {
   try {
@@ -59,10 +79,12 @@ export function toNetworkError(error: unknown, request: HttpRequest): RunpodErro
   if (isRunpodError(error) && !shows(everyTextOf(error), secret)) return error;
   const text = summaryOf(error);
   const refused = REFUSED.test(text) || (isNetworkError(error) && error.refused);
-  return new NetworkError(`network error: ${truncate(redact(text, secret)) || 'request failed'}`, refused, {
-    method: request.method,
-    path: request.path,
-  });
+  return new NetworkError(
+    `network error: ${truncate(redact(text, secret)) || 'request failed'}`,
+    refused,
+    { method: request.method, path: request.path },
+    redactedCause(error, secret),
+  );
 }
 
 /**

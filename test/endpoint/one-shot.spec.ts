@@ -186,7 +186,7 @@ describe('one-shot operations', () => {
       expectObservable(endpoint.health({ timeout: 3 })).toBe(
         '---#',
         undefined,
-        new TimeoutError('no answer within 3 ms (GET /ep1/health)'),
+        new TimeoutError('no answer within 3 ms (GET /ep1/health)', undefined, 'request'),
       );
       expectSubscriptions(response.subscriptions).toBe('^--!');
     });

@@ -117,7 +117,7 @@ describe('built-in retries', () => {
       expectObservable(timedOut.endpoint.run({ input: 1 })).toBe(
         '100ms #',
         undefined,
-        new TimeoutError('no answer within 100 ms (POST /ep1/run)'),
+        new TimeoutError('no answer within 100 ms (POST /ep1/run)', undefined, 'request'),
       );
       expectObservable(wasReset.endpoint.run({ input: 1 })).toBe('-#', undefined, reset);
       expectObservable(flaky.endpoint.run({ input: 1 })).toBe('- 50ms - 1000ms -(a|)', { a: ok });
