@@ -2,7 +2,7 @@ import { asyncScheduler, defer, switchMap, type Observable, type SchedulerLike }
 import { ConfigError } from '../src/errors.js';
 import { delayOption, wholeNumberOption } from '../src/internal/option-checks.js';
 import { createRateWindow, defaultMargin, type RateWindow } from '../src/internal/rate-window.js';
-import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../src/runpod-limits.js';
+import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../src/runpod-rules.js';
 import type { RouteName, Transport } from '../src/transport/transport.js';
 import type { OptionalFields } from '../src/optional-fields.js';
 
