@@ -344,9 +344,9 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
       maxInterval: positive('polling.maxInterval', config.polling?.maxInterval, DEFAULT_POLLING.maxInterval),
     },
     concurrency: resolveConcurrency(config.concurrency),
-    longPollWait: positive('longPollWait', config.longPollWait, 90_000),
+    longPollWait: positive('longPollWait', config.longPollWait, LONG_POLL_WAITS['status-sync'].default),
     payloadLimits: resolvePayloadLimits(config.payloadLimits),
-    streamWait: positive('streamWait', config.streamWait, 3_000),
+    streamWait: positive('streamWait', config.streamWait, LONG_POLL_WAITS.stream.default),
     streamHold: {
       maxAge: positive('streamHold.maxAge', config.streamHold?.maxAge, STREAM_HOLD_DEFAULTS.maxAge),
       maxBytes: byteCount('streamHold.maxBytes', config.streamHold?.maxBytes, STREAM_HOLD_DEFAULTS.maxBytes),

@@ -157,6 +157,24 @@ describe('RunPod rules: the client, the emulator and the test kit read one sourc
     });
   });
 
+  it("the client's default waits ask for the default holds", () => {
+    const rx = createTestScheduler();
+    rx.run(({ flush }) => {
+      const fake = createFakeEndpoint({ scheduler: rx, existingJobs: [endlessJob({ id: 'j1' })] });
+      const watching = fake.endpoint.watch('j1').subscribe();
+      const streaming = fake.endpoint.stream('j1').subscribe();
+      rx.schedule(() => {
+        watching.unsubscribe();
+        streaming.unsubscribe();
+      }, 1000);
+      flush();
+      const waitOf = (route: LongPollRoute) =>
+        fake.match({ route }).map((request) => new URL(request.path, 'https://fake').searchParams.get('wait'));
+      expect(waitOf('status-sync')[0]).toBe(String(LONG_POLL_WAITS['status-sync'].default));
+      expect(waitOf('stream')[0]).toBe(String(LONG_POLL_WAITS.stream.default));
+    });
+  });
+
   it('the emulator starts every rate-limit group from RunPod limits and window', async () => {
     const limiter = new RateLimiter(createManualClock());
     for (const group of Object.keys(RUNPOD_RATE_LIMITS) as RouteGroup[]) {
