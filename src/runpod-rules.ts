@@ -85,8 +85,11 @@ export const PAYLOAD_LIMITS: Readonly<Record<'run' | 'runsync', number>> = Objec
 
 /** An accepted range of milliseconds and the value used when none is given. @category limits */
 export interface MsRange {
+  /** Smallest accepted value. */
   readonly min: number;
+  /** Largest accepted value. */
   readonly max: number;
+  /** The value when none is given. */
   readonly default: number;
 }
 

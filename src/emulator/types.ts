@@ -198,7 +198,7 @@ export interface EmulatorJobSnapshot {
 
 /** Counters of one emulator instance. */
 export interface EmulatorStats {
-  /** Requests per route (plus `preflight` and `unknown`). */
+  /** Requests per route (the {@link RouteName}s, plus `preflight` and `unknown`). */
   requests: Record<string, number>;
   /** Responses per HTTP status code. */
   responses: Record<string, number>;
