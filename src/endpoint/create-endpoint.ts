@@ -85,14 +85,13 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       return send({ ...spec, timeout: checkMs('timeout', options?.timeout) });
     });
 
-  /** The request of GET /status/{id}. */
-  const statusCall = (id: string): CallSpec<JobState<O>> => ({
-    route: 'status',
-    method: 'GET',
-    path: `/status/${id}`,
-    codec: withJobId(JobStateOfO, id),
-    jobId: id,
-  });
+  /** The request of `/{route}/{id}` about one job; its answer must name that job. */
+  const jobCall = <A extends { readonly id: string }>(
+    route: 'status' | 'cancel' | 'retry',
+    method: 'GET' | 'POST',
+    id: string,
+    codec: t.Decoder<unknown, A>,
+  ): CallSpec<A> => ({ route, method, path: `/${route}/${id}`, codec: withJobId(codec, id), jobId: id });
 
   /**
    * GET /status/{id}. With `deadlineAt` (a follow phase's read), transient failures are retried
@@ -100,7 +99,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
    */
   const status = (id: string, timeout?: number, deadlineAt?: number): Observable<JobState<O>> =>
     send({
-      ...statusCall(id),
+      ...jobCall('status', 'GET', id, JobStateOfO),
       timeout,
       ...(deadlineAt !== undefined && { deadlineAt, untilDeadline: true }),
     }).pipe(map(withOutput));
@@ -222,13 +221,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     });
 
   const cancel = (id: string, options?: CallOptions): Observable<JobState<O>> =>
-    oneShot(options, () => ({
-      route: 'cancel',
-      method: 'POST',
-      path: `/cancel/${checkJobId(id)}`,
-      codec: withJobId(JobStateOfO, id),
-      jobId: id,
-    })).pipe(map(withOutput));
+    oneShot(options, () => jobCall('cancel', 'POST', checkJobId(id), JobStateOfO)).pipe(map(withOutput));
 
   const endpoint: Endpoint<I, O, C> = {
     endpointId: resolved.endpointId,
@@ -271,7 +264,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         (created, deadlineAt) => created.pipe(followJob(followDeps(deadlineAt), { deadlineAt })),
       ).pipe(filter((state) => isTerminal(state))),
 
-    status: (id, options) => oneShot(options, () => statusCall(checkJobId(id))).pipe(map(withOutput)),
+    status: (id, options) =>
+      oneShot(options, () => jobCall('status', 'GET', checkJobId(id), JobStateOfO)).pipe(map(withOutput)),
 
     watch: (id, options) =>
       defer(() => {
@@ -327,13 +321,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     cancel,
 
     retry: (id, options) =>
-      oneShot(options, () => ({
-        route: 'retry',
-        method: 'POST',
-        path: `/retry/${checkJobId(id)}`,
-        codec: withJobId(RunResponse, id),
-        jobId: id,
-      })).pipe(reportCreated('retry')),
+      oneShot(options, () => jobCall('retry', 'POST', checkJobId(id), RunResponse)).pipe(reportCreated('retry')),
 
     health: (options) =>
       oneShot(options, () => ({ route: 'health', method: 'GET', path: '/health', codec: EndpointHealthCodec })),
