@@ -24,9 +24,9 @@ export const ROUTE_HANDLERS: Readonly<Record<RouteName, RouteHandler>> = {
 };
 
 /**
- * Body size limits: RunPod's "10 MB" (/run) and "20 MB" (/runsync), read as decimal megabytes like
- * the client's check (`PAYLOAD_LIMITS`); 1 MiB elsewhere (an emulator cap: RunPod documents none). GUESS: the cloud may count MiB, and so
- * accept up to 4.9 % more.
+ * Body size limits: RunPod's "10 MB" (/run) and "20 MB" (/runsync), the `PAYLOAD_LIMITS` of
+ * `src/runpod-rules.ts` that the client checks too; 1 MiB elsewhere (an emulator cap: RunPod
+ * documents none). GUESS: the cloud may count MiB, and so accept up to 4.9 % more.
  */
 export const BODY_LIMITS: Readonly<Record<RouteName, number>> = {
   run: PAYLOAD_LIMITS.run,
