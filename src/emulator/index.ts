@@ -34,7 +34,7 @@ export type { EmulatorClock, ManualClock } from './clock.js';
 export { mockWorker, MOCK_DEFAULT_RETURN, MOCK_ERROR_TEXT } from './mock-worker.js';
 export { WorkerCrash, isWorkerCrash } from './worker-crash.js';
 export { RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, RUNPOD_RETENTION } from '../runpod-rules.js';
-export type { RouteGroup } from '../runpod-rules.js';
+export type { ConcurrencyGroup, RouteGroup } from '../runpod-rules.js';
 export type { RouteName } from '../transport/transport.js';
 export type { JobStatus } from '../codecs/job-status.js';
 export { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';

@@ -1,6 +1,6 @@
 import type { JobStatus } from '../codecs/job-status.js';
 import type { OptionalFields } from '../optional-fields.js';
-import type { RouteGroup } from '../runpod-rules.js';
+import type { ConcurrencyGroup, RouteGroup } from '../runpod-rules.js';
 import type { RouteName } from '../transport/transport.js';
 import type { EmulatorClock } from './clock.js';
 
@@ -63,19 +63,12 @@ export interface EmulatorRateLimits extends OptionalFields<Readonly<Record<Route
 }
 
 /**
- * Requests in flight at once per endpoint and route group (RunPod: run 200, runsync 400, status
- * 400 shared by `/status`, `/status-sync` and `/stream`, cancel 20). Beyond them: 429.
+ * Requests in flight at once per endpoint and route group ({@link ConcurrencyGroup}); a group not
+ * given keeps RunPod's limit (`RUNPOD_CONCURRENCY` of `src/runpod-rules.ts`): run 200, runsync 400
+ * (held until the job ends or its wait runs out), status 400 (shared by `/status`, `/status-sync`
+ * and `/stream`), cancel 20. Beyond them: 429.
  */
-export interface EmulatorConcurrencyLimits {
-  /** `/run`; default 200. */
-  run?: number;
-  /** `/runsync` (held until the job ends or its wait runs out); default 400. */
-  runsync?: number;
-  /** `/status` + `/status-sync` + `/stream`, shared; default 400. */
-  status?: number;
-  /** `/cancel`; default 20. */
-  cancel?: number;
-}
+export type EmulatorConcurrencyLimits = OptionalFields<Readonly<Record<ConcurrencyGroup, number>>>;
 
 /** Kinds of injected faults. */
 export type EmulatorFaultKind = 'throttle' | 'serverError' | 'reset' | 'malformed' | 'truncated' | 'latency';
