@@ -18,6 +18,7 @@ import type { JobState } from '../src/codecs/job-state.js';
 import { isTerminal, type JobStatus } from '../src/codecs/job-status.js';
 import { InvalidInputError, TimeoutError } from '../src/errors.js';
 import { withDeadline } from '../src/internal/deadline.js';
+import { createGrowingDelay } from '../src/internal/pacing.js';
 import { delayOption, numberOption } from '../src/internal/option-checks.js';
 import { sameState } from '../src/internal/same-state.js';
 
@@ -108,13 +109,16 @@ export function pollUntilTerminal<S extends JobState<unknown> = JobState>(
   const follow = (job: JobRef): Observable<S> =>
     defer(() => {
       const id = typeof job === 'string' ? job : job.id;
+      // The endpoint's own backoff: the gap grows while nothing changes and starts again on a change.
+      const backoff = createGrowingDelay({ initialInterval: interval, maxInterval, factor });
       let gap = interval;
       let previous: S | undefined;
 
-      /** Emits only states that differ from the last one emitted; tracks the gap. */
+      /** Emits only states that differ from the last one emitted; takes the gap before the next read. */
       const changed = (state: S): boolean => {
         const isNew = previous === undefined || !sameState(state, previous);
-        if (previous !== undefined) gap = isNew ? interval : Math.min(maxInterval, gap * factor);
+        if (isNew) backoff.reset();
+        gap = backoff.next();
         previous = state;
         return isNew;
       };

@@ -17,8 +17,8 @@ export type {
 export { DEFAULT_BASE_URL } from './endpoint/config.js';
 export type { CancelRateLimit, EndpointCodecs, EndpointConfig, PollingPolicy, RetryPolicy } from './endpoint/config.js';
 export type { StreamHoldPolicy } from './endpoint/stream-hold.js';
-export { RUNPOD_CONCURRENCY } from './runpod-limits.js';
-export type { ConcurrencyGroup, RouteGroup } from './runpod-limits.js';
+export { RUNPOD_CONCURRENCY } from './runpod-rules.js';
+export type { ConcurrencyGroup, RouteGroup } from './runpod-rules.js';
 export type { RunpodEvent } from './endpoint/events.js';
 export { createFetchTransport } from './transport/fetch-transport.js';
 export type { FetchLike, FetchTransportConfig } from './transport/fetch-transport.js';

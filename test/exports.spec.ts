@@ -94,13 +94,13 @@ describe('public exports', () => {
   it('runpod-rx/emulator', () => {
     expect(names(emulator)).toEqual([
       'DEFAULT_MAX_RETAINED_BYTES',
-      'DEFAULT_RATE_LIMITS',
-      'DEFAULT_RUNSYNC_RETENTION_MS',
-      'DEFAULT_RUN_RETENTION_MS',
       'DEFAULT_WORKERS',
       'ENDPOINT_IDLE_MS',
       'MOCK_DEFAULT_RETURN',
       'MOCK_ERROR_TEXT',
+      'RUNPOD_RATE_LIMITS',
+      'RUNPOD_RATE_WINDOW',
+      'RUNPOD_RETENTION',
       'WorkerCrash',
       'createManualClock',
       'isWorkerCrash',

@@ -1,5 +1,6 @@
 import { InvalidInputError, isRunpodError, PayloadTooLargeError } from '../errors.js';
 import { toJson } from '../internal/to-json.js';
+import { POLICY_RANGES } from '../runpod-rules.js';
 
 /**
  * Per-job execution policy (all times in ms, as RunPod takes them). The three fields are checked;
@@ -48,23 +49,6 @@ export interface JobRequest<I = unknown> {
   readonly s3Config?: S3Config | undefined;
 }
 
-const SECOND = 1000;
-const DAY = 86_400 * SECOND;
-const POLICY_RANGES = {
-  executionTimeout: [5 * SECOND, 7 * DAY],
-  ttl: [10 * SECOND, 7 * DAY],
-} as const;
-
-/**
- * RunPod's payload limits in bytes: /run "10 MB", /runsync "20 MB" (docs: "Send requests"), read as
- * decimal megabytes (10,000,000 and 20,000,000 bytes), the smaller, conservative reading of "MB".
- * `EndpointConfig.payloadLimits` overrides them.
- */
-export const PAYLOAD_LIMITS: Readonly<Record<'run' | 'runsync', number>> = Object.freeze({
-  run: 10_000_000,
-  runsync: 20_000_000,
-});
-
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -73,7 +57,7 @@ function checkPolicy(policy: ExecutionPolicy): void {
   for (const field of ['executionTimeout', 'ttl'] as const) {
     const value = policy[field];
     if (value === undefined) continue;
-    const [min, max] = POLICY_RANGES[field];
+    const { min, max } = POLICY_RANGES[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new InvalidInputError(`policy.${field} must be a whole number of ms from ${min} to ${max}`);
     }

@@ -1,5 +1,6 @@
-import { routeGroupOf, RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-limits.js';
-import type { EmulatorConcurrencyLimits, EmulatorRoute } from './types.js';
+import { routeGroupOf, RUNPOD_CONCURRENCY, type ConcurrencyGroup } from '../runpod-rules.js';
+import type { EmulatorConcurrencyLimits } from './types.js';
+import type { RouteName } from '../transport/transport.js';
 
 /** Retry-After (s) of a 429 for too many requests in flight. GUESS: RunPod documents none. */
 export const CONCURRENCY_RETRY_AFTER_S = 1;
@@ -11,7 +12,7 @@ function isConcurrencyGroup(group: string): group is ConcurrencyGroup {
 /**
  * Counts the requests in flight per endpoint and route group, against RunPod's concurrent-request
  * limits (run 200, runsync 400, status + status-sync + stream 400, cancel 20; the shared table of
- * `src/runpod-limits.ts`). Other routes are not limited. A request counts from its admission until
+ * `src/runpod-rules.ts`). Other routes are not limited. A request counts from its admission until
  * its answer is sent or its client goes away, so a held long-poll holds its place.
  * GUESS: RunPod does not say how it answers a request over these limits; the emulator says 429
  * with `Retry-After: 1`, as for its rate limits.
@@ -39,7 +40,7 @@ export class ConcurrencyLimiter {
    * Admits one request of `route` on `endpointId`: a function that frees its place (idempotent),
    * or `undefined` when its group is full. Routes without a limit are always admitted.
    */
-  enter(endpointId: string, route: EmulatorRoute): (() => void) | undefined {
+  enter(endpointId: string, route: RouteName): (() => void) | undefined {
     const group = routeGroupOf(route);
     if (!isConcurrencyGroup(group)) return () => undefined;
     const key = `${endpointId}\u0000${group}`;

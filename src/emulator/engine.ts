@@ -1,7 +1,8 @@
 import type { EmulatorClock } from './clock.js';
 import { EndpointRuntime, type HealthBody } from './endpoint-runtime.js';
 import { asyncJobId, syncJobId, type IdSource } from './ids.js';
-import { isTerminal, snapshotOf, statusBody, type JobRecord, type JobRun, type WorkerSlot } from './job.js';
+import { isTerminal, type JobStatus } from '../codecs/job-status.js';
+import { snapshotOf, statusBody, type JobRecord, type JobRun, type WorkerSlot } from './job.js';
 import type { ParsedJobRequest } from './job-request.js';
 import { executeHandler } from './job-runner.js';
 import { errorText } from './json-value.js';
@@ -9,7 +10,7 @@ import { JobStore } from './job-store.js';
 import { jsonBytes, RetainedBytes } from './retained-bytes.js';
 import type { StatsCollector } from './stats.js';
 import type { TimerSet } from './timers.js';
-import type { EmulatorEndpointOptions, EmulatorHandler, EmulatorJobSnapshot, EmulatorJobStatus } from './types.js';
+import type { EmulatorEndpointOptions, EmulatorHandler, EmulatorJobSnapshot } from './types.js';
 import type { WebhookSender } from './webhooks.js';
 
 /** What the engine needs. */
@@ -342,7 +343,7 @@ export class Engine {
   /** Moves a non-terminal job to a terminal state. */
   private finish(
     job: JobRecord,
-    status: EmulatorJobStatus,
+    status: JobStatus,
     fields: { output?: unknown; error?: string; streamed?: boolean },
     abortMessage?: string,
     purged = false,

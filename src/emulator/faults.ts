@@ -1,5 +1,6 @@
 import type { RandomSource } from './prng.js';
-import type { EmulatorFaults, EmulatorRoute } from './types.js';
+import type { EmulatorFaults } from './types.js';
+import type { RouteName } from '../transport/transport.js';
 
 /** The fault chosen for one request, if any. */
 export type FaultDecision =
@@ -30,7 +31,7 @@ export class FaultInjector {
     latency: number;
   };
   private readonly latencyMs: number;
-  private readonly routes: ReadonlySet<EmulatorRoute> | undefined;
+  private readonly routes: ReadonlySet<RouteName> | undefined;
 
   /**
    * @param config fault rates (validated).
@@ -59,7 +60,7 @@ export class FaultInjector {
   }
 
   /** Decides the fault for one request to `route`. */
-  draw(route: EmulatorRoute): FaultDecision {
+  draw(route: RouteName): FaultDecision {
     if (!this.enabled || (this.routes && !this.routes.has(route))) return { kind: 'none', latencyMs: 0 };
     const r = this.rates;
     const hit = (p: number): boolean => this.random() < p;

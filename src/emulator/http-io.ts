@@ -106,8 +106,3 @@ export function parseMs(value: string | null): number | undefined {
   const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? Math.floor(n) : Number.NaN;
 }
-
-/** Clamps `value` into [min, max]. */
-export function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
-}

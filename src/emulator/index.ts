@@ -22,6 +22,7 @@ import { seededStream } from './prng.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DEFAULT_MAX_QUEUED_JOBS } from './routes/queue-full.js';
 import { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
+import { RUNPOD_RETENTION } from '../runpod-rules.js';
 import { listen } from './server.js';
 import { StatsCollector } from './stats.js';
 import { TimerSet } from './timers.js';
@@ -32,10 +33,12 @@ export { createManualClock, realClock } from './clock.js';
 export type { EmulatorClock, ManualClock } from './clock.js';
 export { mockWorker, MOCK_DEFAULT_RETURN, MOCK_ERROR_TEXT } from './mock-worker.js';
 export { WorkerCrash, isWorkerCrash } from './worker-crash.js';
-export { DEFAULT_RATE_LIMITS } from './rate-limiter.js';
+export { RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, RUNPOD_RETENTION } from '../runpod-rules.js';
+export type { ConcurrencyGroup, RouteGroup } from '../runpod-rules.js';
+export type { RouteName } from '../transport/transport.js';
+export type { JobStatus } from '../codecs/job-status.js';
 export { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
 export { ENDPOINT_IDLE_MS } from './engine.js';
-export type { RateGroup } from './rate-limiter.js';
 export type {
   Emulator,
   EmulatorConcurrencyLimits,
@@ -46,20 +49,14 @@ export type {
   EmulatorHandlerContext,
   EmulatorHandlerJob,
   EmulatorJobSnapshot,
-  EmulatorJobStatus,
   EmulatorOptions,
   EmulatorRateLimits,
   EmulatorRetention,
-  EmulatorRoute,
   EmulatorStats,
 } from './types.js';
 
 /** Default number of workers per endpoint. */
 export const DEFAULT_WORKERS = 2;
-/** Default retention of finished `/run` jobs (30 min). */
-export const DEFAULT_RUN_RETENTION_MS = 30 * 60_000;
-/** Default retention of finished `/runsync` jobs (60 s). */
-export const DEFAULT_RUNSYNC_RETENTION_MS = 60_000;
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -127,8 +124,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     endpoints: options.endpoints ?? {},
     returnAggregateStream: options.returnAggregateStream === true,
     retention: {
-      runMs: nonNegative('retention.runMs', options.retention?.runMs, DEFAULT_RUN_RETENTION_MS),
-      runsyncMs: nonNegative('retention.runsyncMs', options.retention?.runsyncMs, DEFAULT_RUNSYNC_RETENTION_MS),
+      runMs: nonNegative('retention.runMs', options.retention?.runMs, RUNPOD_RETENTION.run),
+      runsyncMs: nonNegative('retention.runsyncMs', options.retention?.runsyncMs, RUNPOD_RETENTION.runsync),
     },
     maxRetainedBytes,
   });

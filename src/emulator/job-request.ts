@@ -1,16 +1,6 @@
+import { POLICY_RANGES, type MsRange } from '../runpod-rules.js';
 import { isRecord } from './json-value.js';
 import { normalizeWebhookUrl } from './webhooks.js';
-
-/** Default `policy.executionTimeout` (RunPod: 10 min). */
-export const DEFAULT_EXECUTION_TIMEOUT_MS = 600_000;
-/** Default `policy.ttl` (RunPod: 24 h). */
-export const DEFAULT_TTL_MS = 86_400_000;
-/** Largest timeout/ttl accepted (RunPod: 7 days). */
-export const MAX_POLICY_MS = 7 * 86_400_000;
-/** Smallest `policy.executionTimeout` (RunPod: 5 s). */
-export const MIN_EXECUTION_TIMEOUT_MS = 5_000;
-/** Smallest `policy.ttl` (RunPod: 10 s). */
-export const MIN_TTL_MS = 10_000;
 
 /** A validated `/run` or `/runsync` body. */
 export interface ParsedJobRequest {
@@ -29,11 +19,12 @@ export type JobRequestResult = { ok: true; value: ParsedJobRequest } | { ok: fal
  * of range before sending, and so does the emulator, with a 400. GUESS: the cloud's answer to a
  * value out of range is undocumented; a fractional value is floored to whole ms.
  */
-function policyMs(policy: Record<string, unknown>, key: string, fallback: number, min: number): number | string {
+function policyMs(policy: Record<string, unknown>, key: keyof typeof POLICY_RANGES): number | string {
+  const { min, max, default: fallback }: MsRange = POLICY_RANGES[key];
   const value = policy[key];
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_POLICY_MS) {
-    return `policy.${key} must be a number of milliseconds from ${min} to ${MAX_POLICY_MS}`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    return `policy.${key} must be a number of milliseconds from ${min} to ${max}`;
   }
   return Math.floor(value);
 }
@@ -54,13 +45,13 @@ export function parseJobRequest(body: unknown): JobRequestResult {
     if (!normalized.ok) return { ok: false, message: normalized.message };
     webhook = normalized.url;
   }
-  let executionTimeoutMs = DEFAULT_EXECUTION_TIMEOUT_MS;
-  let ttlMs = DEFAULT_TTL_MS;
+  let executionTimeoutMs = POLICY_RANGES.executionTimeout.default;
+  let ttlMs = POLICY_RANGES.ttl.default;
   if (body.policy !== undefined && body.policy !== null) {
     if (!isRecord(body.policy)) return { ok: false, message: '"policy" must be an object' };
-    const timeout = policyMs(body.policy, 'executionTimeout', DEFAULT_EXECUTION_TIMEOUT_MS, MIN_EXECUTION_TIMEOUT_MS);
+    const timeout = policyMs(body.policy, 'executionTimeout');
     if (typeof timeout === 'string') return { ok: false, message: timeout };
-    const ttl = policyMs(body.policy, 'ttl', DEFAULT_TTL_MS, MIN_TTL_MS);
+    const ttl = policyMs(body.policy, 'ttl');
     if (typeof ttl === 'string') return { ok: false, message: ttl };
     executionTimeoutMs = timeout;
     ttlMs = ttl;

@@ -1,5 +1,6 @@
 import type { TimerHandle } from './timers.js';
-import type { EmulatorJobSnapshot, EmulatorJobStatus } from './types.js';
+import type { JobStatus } from '../codecs/job-status.js';
+import type { EmulatorJobSnapshot } from './types.js';
 
 /** A worker slot of an endpoint. */
 export interface WorkerSlot {
@@ -34,7 +35,7 @@ export interface JobRecord {
   readonly executionTimeoutMs: number;
   /** `policy.ttl` (ms from submission). */
   readonly ttlMs: number;
-  status: EmulatorJobStatus;
+  status: JobStatus;
   readonly createdAt: number;
   /** When the job (re-)entered the queue. */
   queuedAt: number;
@@ -65,18 +66,10 @@ export interface JobRecord {
   deleted: boolean;
 }
 
-/** Statuses after which a job never changes (except via `/retry`). */
-const TERMINAL: ReadonlySet<EmulatorJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
-
-/** Whether a status is terminal. */
-export function isTerminal(status: EmulatorJobStatus): boolean {
-  return TERMINAL.has(status);
-}
-
 /** The JSON body RunPod returns for a job (status, status-sync, runsync, cancel, webhook). */
 export interface StatusBody {
   id: string;
-  status: EmulatorJobStatus;
+  status: JobStatus;
   delayTime?: number;
   executionTime?: number;
   workerId?: string;

@@ -8,7 +8,8 @@ import type { FaultDecision, FaultInjector } from './faults.js';
 import type { HostCheck } from './host-check.js';
 import { readJsonBody, type JsonSender } from './http-io.js';
 import type { LongPolls } from './long-poll.js';
-import { rateGroupOf, type RateLimiter } from './rate-limiter.js';
+import { routeGroupOf } from '../runpod-rules.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { matchRoute } from './router.js';
 import { BODY_LIMITS, ROUTE_HANDLERS } from './routes/index.js';
 import type { StatsCollector } from './stats.js';
@@ -203,7 +204,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       return;
     }
     if (deps.rateLimiter) {
-      const decision = deps.rateLimiter.take(match.endpointId, rateGroupOf(match.route));
+      const decision = deps.rateLimiter.take(match.endpointId, routeGroupOf(match.route));
       if (!decision.allowed) {
         stats.data.rateLimited += 1;
         send(

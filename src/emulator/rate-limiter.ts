@@ -1,29 +1,6 @@
-import { routeGroupOf, RUNPOD_RATE_LIMITS } from '../runpod-limits.js';
+import { RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../runpod-rules.js';
 import type { EmulatorClock } from './clock.js';
-import type { EmulatorRateLimits, EmulatorRoute } from './types.js';
-
-/** Rate-limit groups: `status` covers status, status-sync and stream. */
-export type RateGroup = 'run' | 'runsync' | 'status' | 'cancel' | 'purgeQueue' | 'retry' | 'health';
-
-/**
- * RunPod's documented limits per 10 s window (the shared table of `src/runpod-limits.ts`).
- * GUESS: RunPod lists no limit for /retry and /health, so they have none here.
- */
-export const DEFAULT_RATE_LIMITS: Readonly<Record<RateGroup, number>> = {
-  run: RUNPOD_RATE_LIMITS.run,
-  runsync: RUNPOD_RATE_LIMITS.runsync,
-  status: RUNPOD_RATE_LIMITS.status,
-  cancel: RUNPOD_RATE_LIMITS.cancel,
-  purgeQueue: RUNPOD_RATE_LIMITS['purge-queue'],
-  retry: RUNPOD_RATE_LIMITS.retry,
-  health: RUNPOD_RATE_LIMITS.health,
-};
-
-/** Maps a route to its rate-limit group (the emulator's options spell `purge-queue` as `purgeQueue`). */
-export function rateGroupOf(route: EmulatorRoute): RateGroup {
-  const group = routeGroupOf(route);
-  return group === 'purge-queue' ? 'purgeQueue' : group;
-}
+import type { EmulatorRateLimits } from './types.js';
 
 /** Outcome of {@link RateLimiter.take}. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -42,13 +19,14 @@ interface Window {
  */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
-  private readonly limits: Record<RateGroup, number>;
+  private readonly limits: Readonly<Record<RouteGroup, number>>;
   private readonly windowMs: number;
   private lastSweep: number;
 
   /**
    * @param clock time source.
-   * @param overrides per-group limits (RunPod's defaults otherwise).
+   * @param overrides per-group limits and window (RunPod's, from `src/runpod-rules.ts`, otherwise).
+   *   GUESS: RunPod lists no limit for /retry and /health, so they have none here.
    * @param scale multiplier applied to every limit (at least 1 request remains allowed).
    */
   constructor(
@@ -56,21 +34,14 @@ export class RateLimiter {
     overrides: EmulatorRateLimits = {},
     scale = 1,
   ) {
-    this.windowMs = overrides.windowMs ?? 10_000;
+    this.windowMs = overrides.windowMs ?? RUNPOD_RATE_WINDOW;
     this.lastSweep = clock.now();
-    const pick = (group: RateGroup, value: number | undefined): number => {
-      const base = value ?? DEFAULT_RATE_LIMITS[group];
-      return Number.isFinite(base) ? Math.max(1, Math.floor(base * scale)) : base;
-    };
-    this.limits = {
-      run: pick('run', overrides.run),
-      runsync: pick('runsync', overrides.runsync),
-      status: pick('status', overrides.status),
-      cancel: pick('cancel', overrides.cancel),
-      purgeQueue: pick('purgeQueue', overrides.purgeQueue),
-      retry: pick('retry', overrides.retry),
-      health: pick('health', overrides.health),
-    };
+    const limits = {} as Record<RouteGroup, number>;
+    for (const group of Object.keys(RUNPOD_RATE_LIMITS) as RouteGroup[]) {
+      const base = overrides[group] ?? RUNPOD_RATE_LIMITS[group];
+      limits[group] = Number.isFinite(base) ? Math.max(1, Math.floor(base * scale)) : base;
+    }
+    this.limits = limits;
   }
 
   /** Number of windows tracked now (empty windows are forgotten). */
@@ -87,12 +58,12 @@ export class RateLimiter {
   }
 
   /** The effective limit of a group. */
-  limitOf(group: RateGroup): number {
+  limitOf(group: RouteGroup): number {
     return this.limits[group];
   }
 
   /** Counts one request of `endpointId`/`group` if allowed. */
-  take(endpointId: string, group: RateGroup): RateDecision {
+  take(endpointId: string, group: RouteGroup): RateDecision {
     const limit = this.limits[group];
     if (!Number.isFinite(limit)) return { allowed: true };
     const now = this.clock.now();

@@ -1,10 +1,10 @@
-import type { EmulatorRoute } from './types.js';
+import type { RouteName } from '../transport/transport.js';
 
 /** Result of matching a request line. */
 export type RouteMatch =
   | { kind: 'notFound' }
-  | { kind: 'methodNotAllowed'; route: EmulatorRoute; allow: string }
-  | { kind: 'ok'; route: EmulatorRoute; endpointId: string; jobId?: string };
+  | { kind: 'methodNotAllowed'; route: RouteName; allow: string }
+  | { kind: 'ok'; route: RouteName; endpointId: string; jobId?: string };
 
 interface RouteSpec {
   readonly withId: boolean;
@@ -12,7 +12,7 @@ interface RouteSpec {
 }
 
 /** Every route under `/v2/{endpointId}/`, with the methods the cloud accepts. */
-export const ROUTE_TABLE: Readonly<Record<EmulatorRoute, RouteSpec>> = {
+export const ROUTE_TABLE: Readonly<Record<RouteName, RouteSpec>> = {
   run: { withId: false, methods: ['POST'] },
   runsync: { withId: false, methods: ['POST'] },
   status: { withId: true, methods: ['GET', 'POST'] },
@@ -42,7 +42,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
   if (parts.length < 4 || parts.length > 5 || parts[0] !== '' || parts[1] !== 'v2') return { kind: 'notFound' };
   const op = parts[3];
   if (!Object.prototype.hasOwnProperty.call(ROUTE_TABLE, op)) return { kind: 'notFound' };
-  const route = op as EmulatorRoute;
+  const route = op as RouteName;
   const spec = ROUTE_TABLE[route];
   if (spec.withId !== (parts.length === 5)) return { kind: 'notFound' };
   const endpointId = decode(parts[2]);

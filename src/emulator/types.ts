@@ -1,7 +1,8 @@
+import type { JobStatus } from '../codecs/job-status.js';
+import type { OptionalFields } from '../optional-fields.js';
+import type { ConcurrencyGroup, RouteGroup } from '../runpod-rules.js';
+import type { RouteName } from '../transport/transport.js';
 import type { EmulatorClock } from './clock.js';
-
-/** Job statuses the emulator emits (never `RUNNING`). */
-export type EmulatorJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
 
 /** The job as a handler sees it. */
 export interface EmulatorHandlerJob {
@@ -51,46 +52,23 @@ export interface EmulatorEndpointOptions {
 }
 
 /**
- * Requests allowed per endpoint and route group per window (RunPod counts per 10 s).
- * `status` is shared by `/status`, `/status-sync` and `/stream`.
+ * Requests allowed per endpoint and route group ({@link RouteGroup}) per window; a group not given
+ * keeps RunPod's limit (`RUNPOD_RATE_LIMITS` of `src/runpod-rules.ts`): run 1000, runsync 2000,
+ * status 2000 (shared by `/status`, `/status-sync` and `/stream`), cancel 100, `'purge-queue'` 2,
+ * retry and health unlimited (RunPod lists no limit).
  */
-export interface EmulatorRateLimits {
-  /** `/run`; default 1000. */
-  run?: number | undefined;
-  /** `/runsync`; default 2000. */
-  runsync?: number | undefined;
-  /** `/status` + `/status-sync` + `/stream`, shared; default 2000. */
-  status?: number | undefined;
-  /** `/cancel`; default 100. */
-  cancel?: number | undefined;
-  /** `/purge-queue`; default 2. */
-  purgeQueue?: number | undefined;
-  /** `/retry`; default unlimited (RunPod lists no limit). */
-  retry?: number | undefined;
-  /** `/health`; default unlimited (RunPod lists no limit). */
-  health?: number | undefined;
-  /** Window length in ms; default 10,000. */
+export interface EmulatorRateLimits extends OptionalFields<Readonly<Record<RouteGroup, number>>> {
+  /** Window length in ms; default RunPod's 10,000. */
   windowMs?: number | undefined;
 }
 
 /**
- * Requests in flight at once per endpoint and route group (RunPod: run 200, runsync 400, status
- * 400 shared by `/status`, `/status-sync` and `/stream`, cancel 20). Beyond them: 429.
+ * Requests in flight at once per endpoint and route group ({@link ConcurrencyGroup}); a group not
+ * given keeps RunPod's limit (`RUNPOD_CONCURRENCY` of `src/runpod-rules.ts`): run 200, runsync 400
+ * (held until the job ends or its wait runs out), status 400 (shared by `/status`, `/status-sync`
+ * and `/stream`), cancel 20. Beyond them: 429.
  */
-export interface EmulatorConcurrencyLimits {
-  /** `/run`; default 200. */
-  run?: number;
-  /** `/runsync` (held until the job ends or its wait runs out); default 400. */
-  runsync?: number;
-  /** `/status` + `/status-sync` + `/stream`, shared; default 400. */
-  status?: number;
-  /** `/cancel`; default 20. */
-  cancel?: number;
-}
-
-/** Routes of the emulated API, as counted in {@link EmulatorStats.requests}. */
-export type EmulatorRoute =
-  'run' | 'runsync' | 'status' | 'status-sync' | 'stream' | 'cancel' | 'retry' | 'purge-queue' | 'health';
+export type EmulatorConcurrencyLimits = OptionalFields<Readonly<Record<ConcurrencyGroup, number>>>;
 
 /** Kinds of injected faults. */
 export type EmulatorFaultKind = 'throttle' | 'serverError' | 'reset' | 'malformed' | 'truncated' | 'latency';
@@ -114,7 +92,7 @@ export interface EmulatorFaults {
   /** Extra delay (on the emulator clock) before the request is handled normally. */
   latency?: { rate: number; ms: number } | undefined;
   /** Restrict faults to these routes (default: all API routes). */
-  routes?: EmulatorRoute[] | undefined;
+  routes?: RouteName[] | undefined;
 }
 
 /** Retention of finished jobs (after which `/status` answers 404). */
@@ -198,7 +176,7 @@ export interface EmulatorJobSnapshot {
   /** Endpoint id. */
   endpointId: string;
   /** Current status. */
-  status: EmulatorJobStatus;
+  status: JobStatus;
   /** Submission time (clock ms). */
   createdAt: number;
   /** When the current attempt started (clock ms). */
@@ -213,7 +191,7 @@ export interface EmulatorJobSnapshot {
 
 /** Counters of one emulator instance. */
 export interface EmulatorStats {
-  /** Requests per route (plus `preflight` and `unknown`). */
+  /** Requests per route (the {@link RouteName}s, plus `preflight` and `unknown`). */
   requests: Record<string, number>;
   /** Responses per HTTP status code. */
   responses: Record<string, number>;

@@ -1,13 +1,19 @@
 import type * as t from 'io-ts';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { PAYLOAD_LIMITS } from '../codecs/job-request.js';
 import { ConfigError } from '../errors.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { RETRY_DEFAULTS } from '../internal/retry-with-backoff.js';
 import { createFetchTransport, type FetchLike } from '../transport/fetch-transport.js';
 import { keySafe } from '../transport/key-safe-errors.js';
 import type { Transport } from '../transport/transport.js';
-import { RUNPOD_CONCURRENCY, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type ConcurrencyGroup } from '../runpod-limits.js';
+import {
+  LONG_POLL_WAITS,
+  PAYLOAD_LIMITS,
+  RUNPOD_CONCURRENCY,
+  RUNPOD_RATE_LIMITS,
+  RUNPOD_RATE_WINDOW,
+  type ConcurrencyGroup,
+} from '../runpod-rules.js';
 import { checkApiKey } from './api-key.js';
 import type { OptionalFields } from '../optional-fields.js';
 import type { RunpodEvent } from './events.js';
@@ -267,13 +273,11 @@ function resolvePayloadLimits(limits: EndpointConfig['payloadLimits']): Readonly
   return resolved;
 }
 
-/** RunPod's accepted range for `/runsync?wait=`, in ms. */
-export const RUNSYNC_WAIT = { min: 1_000, max: 300_000 } as const;
-
 function resolveRunsyncWait(value: number | undefined): number {
   const wait = positive('runsyncWait', value, 5_000);
-  if (wait < RUNSYNC_WAIT.min || wait > RUNSYNC_WAIT.max) {
-    throw new ConfigError(`runsyncWait must be from ${RUNSYNC_WAIT.min} to ${RUNSYNC_WAIT.max} ms (RunPod's range)`);
+  const { min, max } = LONG_POLL_WAITS.runsync;
+  if (wait < min || wait > max) {
+    throw new ConfigError(`runsyncWait must be from ${min} to ${max} ms (RunPod's range)`);
   }
   return wait;
 }
@@ -340,9 +344,9 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
       maxInterval: positive('polling.maxInterval', config.polling?.maxInterval, DEFAULT_POLLING.maxInterval),
     },
     concurrency: resolveConcurrency(config.concurrency),
-    longPollWait: positive('longPollWait', config.longPollWait, 90_000),
+    longPollWait: positive('longPollWait', config.longPollWait, LONG_POLL_WAITS['status-sync'].default),
     payloadLimits: resolvePayloadLimits(config.payloadLimits),
-    streamWait: positive('streamWait', config.streamWait, 3_000),
+    streamWait: positive('streamWait', config.streamWait, LONG_POLL_WAITS.stream.default),
     streamHold: {
       maxAge: positive('streamHold.maxAge', config.streamHold?.maxAge, STREAM_HOLD_DEFAULTS.maxAge),
       maxBytes: byteCount('streamHold.maxBytes', config.streamHold?.maxBytes, STREAM_HOLD_DEFAULTS.maxBytes),

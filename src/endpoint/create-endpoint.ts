@@ -16,10 +16,11 @@ import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../internal/take-until-terminal.js';
-import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig } from './config.js';
+import { LONG_POLL_WAITS } from '../runpod-rules.js';
+import { resolveConfig, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followJob, type FollowDeps } from './follow-job.js';
-import { createSend, describeError } from './http.js';
+import { createSend, describeError, type CallSpec } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
 import { createStreamHold } from './stream-hold.js';
 import { streamJob } from './stream-job.js';
@@ -75,16 +76,30 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       : state;
 
   /**
+   * A one-shot call: `call` builds the request when subscribed (so bad input errors on subscribe,
+   * never at the call), then the caller's `timeout` is checked and the request sent once.
+   */
+  const oneShot = <A>(options: CallOptions | undefined, call: () => CallSpec<A>): Observable<A> =>
+    defer(() => {
+      const spec = call();
+      return send({ ...spec, timeout: checkMs('timeout', options?.timeout) });
+    });
+
+  /** The request of `/{route}/{id}` about one job; its answer must name that job. */
+  const jobCall = <A extends { readonly id: string }>(
+    route: 'status' | 'cancel' | 'retry',
+    method: 'GET' | 'POST',
+    id: string,
+    codec: t.Decoder<unknown, A>,
+  ): CallSpec<A> => ({ route, method, path: `/${route}/${id}`, codec: withJobId(codec, id), jobId: id });
+
+  /**
    * GET /status/{id}. With `deadlineAt` (a follow phase's read), transient failures are retried
    * until that time rather than `retry.count` times.
    */
   const status = (id: string, timeout?: number, deadlineAt?: number): Observable<JobState<O>> =>
     send({
-      route: 'status',
-      method: 'GET',
-      path: `/status/${id}`,
-      codec: withJobId(JobStateOfO, id),
-      jobId: id,
+      ...jobCall('status', 'GET', id, JobStateOfO),
       timeout,
       ...(deadlineAt !== undefined && { deadlineAt, untilDeadline: true }),
     }).pipe(map(withOutput));
@@ -206,32 +221,20 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     });
 
   const cancel = (id: string, options?: CallOptions): Observable<JobState<O>> =>
-    defer(() =>
-      send({
-        route: 'cancel',
-        method: 'POST',
-        path: `/cancel/${checkJobId(id)}`,
-        codec: withJobId(JobStateOfO, id),
-        jobId: id,
-        timeout: checkMs('timeout', options?.timeout),
-      }),
-    ).pipe(map(withOutput));
+    oneShot(options, () => jobCall('cancel', 'POST', checkJobId(id), JobStateOfO)).pipe(map(withOutput));
 
   const endpoint: Endpoint<I, O, C> = {
     endpointId: resolved.endpointId,
     baseUrl: resolved.baseUrl,
 
     run: (request, options) =>
-      defer(() =>
-        send({
-          route: 'run',
-          method: 'POST',
-          path: '/run',
-          body: encodeJobRequest(request, encodeInput, resolved.payloadLimits.run),
-          codec: withJobId(RunResponse),
-          timeout: checkMs('timeout', options?.timeout),
-        }),
-      ).pipe(reportCreated('run')),
+      oneShot(options, () => ({
+        route: 'run',
+        method: 'POST',
+        path: '/run',
+        body: encodeJobRequest(request, encodeInput, resolved.payloadLimits.run),
+        codec: withJobId(RunResponse),
+      })).pipe(reportCreated('run')),
 
     runSync: (request, options) =>
       ownedJob(
@@ -244,7 +247,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
             resolved.longPollWait,
             deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
           );
-          if (wait < RUNSYNC_WAIT.min)
+          if (wait < LONG_POLL_WAITS.runsync.min)
             return queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire);
           const body = encodeJobRequest(request, encodeInput, resolved.payloadLimits.runsync);
           return send({
@@ -261,7 +264,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         (created, deadlineAt) => created.pipe(followJob(followDeps(deadlineAt), { deadlineAt })),
       ).pipe(filter((state) => isTerminal(state))),
 
-    status: (id, options) => defer(() => status(checkJobId(id), checkMs('timeout', options?.timeout))),
+    status: (id, options) =>
+      oneShot(options, () => jobCall('status', 'GET', checkJobId(id), JobStateOfO)).pipe(map(withOutput)),
 
     watch: (id, options) =>
       defer(() => {
@@ -317,38 +321,18 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     cancel,
 
     retry: (id, options) =>
-      defer(() =>
-        send({
-          route: 'retry',
-          method: 'POST',
-          path: `/retry/${checkJobId(id)}`,
-          codec: withJobId(RunResponse, id),
-          jobId: id,
-          timeout: checkMs('timeout', options?.timeout),
-        }),
-      ).pipe(reportCreated('retry')),
+      oneShot(options, () => jobCall('retry', 'POST', checkJobId(id), RunResponse)).pipe(reportCreated('retry')),
 
     health: (options) =>
-      defer(() =>
-        send({
-          route: 'health',
-          method: 'GET',
-          path: '/health',
-          codec: EndpointHealthCodec,
-          timeout: checkMs('timeout', options?.timeout),
-        }),
-      ),
+      oneShot(options, () => ({ route: 'health', method: 'GET', path: '/health', codec: EndpointHealthCodec })),
 
     purgeQueue: (options) =>
-      defer(() =>
-        send({
-          route: 'purge-queue',
-          method: 'POST',
-          path: '/purge-queue',
-          codec: PurgeQueueResponseCodec,
-          timeout: checkMs('timeout', options?.timeout),
-        }),
-      ),
+      oneShot(options, () => ({
+        route: 'purge-queue',
+        method: 'POST',
+        path: '/purge-queue',
+        codec: PurgeQueueResponseCodec,
+      })),
   };
   return Object.freeze(endpoint);
 }

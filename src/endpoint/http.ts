@@ -23,7 +23,7 @@ import { retryWithBackoff } from '../internal/retry-with-backoff.js';
 import { createRateWindow, defaultMargin } from '../internal/rate-window.js';
 import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
 import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
-import { routeGroupOf, type ConcurrencyGroup } from '../runpod-limits.js';
+import { routeGroupOf, type ConcurrencyGroup } from '../runpod-rules.js';
 import type { ResolvedConfig } from './config.js';
 
 /** One call to the RunPod API, before it becomes an {@link HttpRequest}. */

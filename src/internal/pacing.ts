@@ -1,5 +1,4 @@
 import { defer, switchMap, timer, type Observable, type SchedulerLike } from 'rxjs';
-import type { PollingPolicy } from '../endpoint/config.js';
 
 /**
  * A long-poll answered faster than this with nothing new means the server does not hold
@@ -7,7 +6,20 @@ import type { PollingPolicy } from '../endpoint/config.js';
  */
 export const QUICK_ANSWER_MS = 1000;
 
-/** A delay that starts at `initialInterval` and grows ×1.5 per call up to `maxInterval`. */
+/** The growth of a {@link GrowingDelay}, in ms (an endpoint's `PollingPolicy` is one). */
+export interface GrowingDelayPolicy {
+  /** The first delay, and the one after a reset. */
+  readonly initialInterval: number;
+  /** The longest delay. */
+  readonly maxInterval: number;
+  /** What each call multiplies the delay by; 1 keeps it fixed. @default 1.5 */
+  readonly factor?: number | undefined;
+}
+
+/** The factor of the endpoint's own polling loops. */
+const DEFAULT_GROWTH = 1.5;
+
+/** A delay that starts at `initialInterval` and grows by `factor` per call up to `maxInterval`. */
 export interface GrowingDelay {
   /** The delay to wait now; the next call returns a longer one. */
   next(): number;
@@ -15,17 +27,21 @@ export interface GrowingDelay {
   reset(): void;
 }
 
-/** The backoff of every polling loop that finds nothing new: `/status` polls and idle `/stream` reads. */
-export function createGrowingDelay(polling: PollingPolicy): GrowingDelay {
-  let current = polling.initialInterval;
+/**
+ * The backoff of every polling loop that finds nothing new: the endpoint's `/status` polls and
+ * idle `/stream` reads (×1.5), and the `pollUntilTerminal` operator (its `backoff` factor).
+ */
+export function createGrowingDelay(policy: GrowingDelayPolicy): GrowingDelay {
+  const factor = policy.factor ?? DEFAULT_GROWTH;
+  let current = policy.initialInterval;
   return {
     next: () => {
       const delay = current;
-      current = Math.min(polling.maxInterval, current * 1.5);
+      current = Math.min(policy.maxInterval, current * factor);
       return delay;
     },
     reset: () => {
-      current = polling.initialInterval;
+      current = policy.initialInterval;
     },
   };
 }

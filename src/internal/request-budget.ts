@@ -2,7 +2,7 @@ import { asyncScheduler, defer, switchMap, type Observable, type SchedulerLike }
 import { ConfigError } from '../errors.js';
 import { delayOption, wholeNumberOption } from './option-checks.js';
 import { createRateWindow, defaultMargin, type RateWindow } from './rate-window.js';
-import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../runpod-limits.js';
+import { routeGroupOf, RUNPOD_RATE_LIMITS, RUNPOD_RATE_WINDOW, type RouteGroup } from '../runpod-rules.js';
 import type { RouteName, Transport } from '../transport/transport.js';
 import type { OptionalFields } from '../optional-fields.js';
 

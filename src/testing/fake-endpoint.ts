@@ -11,6 +11,7 @@ import {
   RUNPOD_RATE_WINDOW,
   type BudgetBucket,
 } from '../internal/request-budget.js';
+import { longPollHold, type LongPollRoute } from '../runpod-rules.js';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from './fake-transport.js';
 import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';
@@ -128,8 +129,6 @@ interface SimJob {
   readonly listeners: Set<() => void>;
 }
 
-const HOLD_DEFAULTS: Partial<Record<RouteName, number>> = { runsync: 90_000, 'status-sync': 90_000, stream: 3_000 };
-
 function naturalStep(job: SimJob, t: number): JobTimeline['steps'][number] {
   const { steps } = job.timeline;
   let current = steps[0];
@@ -201,11 +200,12 @@ function inputOf(request: HttpRequest): unknown {
   }
 }
 
-function waitOf(request: HttpRequest): number {
+/** The hold of a long-poll: its `?wait=` brought into RunPod's range, or RunPod's default. */
+function waitOf(request: HttpRequest, route: LongPollRoute): number {
   const query = request.path.includes('?') ? request.path.slice(request.path.indexOf('?') + 1) : '';
   const raw = new URLSearchParams(query).get('wait');
   const wait = raw === null ? NaN : Number(raw);
-  return Number.isFinite(wait) && wait >= 0 ? wait : (HOLD_DEFAULTS[request.route] ?? 0);
+  return longPollHold(route, Number.isFinite(wait) && wait >= 0 ? wait : undefined);
 }
 
 /**
@@ -342,7 +342,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
         if (request.route === 'run') return answer(json({ id: job.id, status: stateAt(job, now).status }));
         return hold(
           job,
-          waitOf(request),
+          waitOf(request, 'runsync'),
           (t) => isTerminal(stateAt(job, t).status),
           (t) => json(stateAt(job, t)),
         );
@@ -356,7 +356,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
         if (job === undefined) return notFound();
         return hold(
           job,
-          waitOf(request),
+          waitOf(request, 'status-sync'),
           (t) => isTerminal(stateAt(job, t).status),
           (t) => json(stateAt(job, t)),
         );
@@ -366,7 +366,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
         if (job === undefined) return notFound();
         return hold(
           job,
-          waitOf(request),
+          waitOf(request, 'stream'),
           (t) => readyChunks(job, t).length > 0 || isTerminal(stateAt(job, t).status),
           (t) => {
             const chunks = readyChunks(job, t);

@@ -1,4 +1,4 @@
-import { RUNPOD_CONCURRENCY } from '../../src/runpod-limits.js';
+import { RUNPOD_CONCURRENCY } from '../../src/runpod-rules.js';
 import { ConcurrencyLimiter } from '../../src/emulator/concurrency-limiter.js';
 import { createManualClock, startEmulator } from '../../src/emulator/index.js';
 import { api, emulatorPool, holdRequest, waitFor } from './helpers.js';

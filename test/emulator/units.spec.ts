@@ -85,7 +85,7 @@ describe('emulator units', () => {
     expect(limiter.take('other', 'cancel').allowed).toBe(true);
     clock.advance(7000);
     expect(limiter.take('ep', 'cancel').allowed).toBe(true);
-    expect(new RateLimiter(clock, {}, 0.001).limitOf('purgeQueue')).toBe(1);
+    expect(new RateLimiter(clock, {}, 0.001).limitOf('purge-queue')).toBe(1);
   });
 
   it('router: paths, ids, methods', () => {

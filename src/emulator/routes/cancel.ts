@@ -1,4 +1,4 @@
-import { isTerminal } from '../job.js';
+import { isTerminal } from '../../codecs/job-status.js';
 import { findJob, type RouteHandler } from './context.js';
 
 /**

@@ -1,5 +1,5 @@
-import { PAYLOAD_LIMITS } from '../../codecs/job-request.js';
-import type { EmulatorRoute } from '../types.js';
+import { PAYLOAD_LIMITS } from '../../runpod-rules.js';
+import type { RouteName } from '../../transport/transport.js';
 import { cancelRoute } from './cancel.js';
 import type { RouteHandler } from './context.js';
 import { healthRoute } from './health.js';
@@ -11,7 +11,7 @@ import { statusRoute, statusSyncRoute } from './status.js';
 import { streamRoute } from './stream.js';
 
 /** Handler of every route. */
-export const ROUTE_HANDLERS: Readonly<Record<EmulatorRoute, RouteHandler>> = {
+export const ROUTE_HANDLERS: Readonly<Record<RouteName, RouteHandler>> = {
   run: runRoute,
   runsync: runsyncRoute,
   status: statusRoute,
@@ -24,11 +24,11 @@ export const ROUTE_HANDLERS: Readonly<Record<EmulatorRoute, RouteHandler>> = {
 };
 
 /**
- * Body size limits: RunPod's "10 MB" (/run) and "20 MB" (/runsync), read as decimal megabytes like
- * the client's check (`PAYLOAD_LIMITS`); 1 MiB elsewhere (an emulator cap: RunPod documents none). GUESS: the cloud may count MiB, and so
- * accept up to 4.9 % more.
+ * Body size limits: RunPod's "10 MB" (/run) and "20 MB" (/runsync), the `PAYLOAD_LIMITS` of
+ * `src/runpod-rules.ts` that the client checks too; 1 MiB elsewhere (an emulator cap: RunPod
+ * documents none). GUESS: the cloud may count MiB, and so accept up to 4.9 % more.
  */
-export const BODY_LIMITS: Readonly<Record<EmulatorRoute, number>> = {
+export const BODY_LIMITS: Readonly<Record<RouteName, number>> = {
   run: PAYLOAD_LIMITS.run,
   runsync: PAYLOAD_LIMITS.runsync,
   status: 1024 * 1024,

@@ -1,20 +1,15 @@
-import { isTerminal } from '../job.js';
+import { isTerminal } from '../../codecs/job-status.js';
 import { parseJobRequest } from '../job-request.js';
 import { sendError, type RouteHandler } from './context.js';
 import { answerQueueFull, refuseWhenQueueFull, RETAINED_BYTES_FULL } from './queue-full.js';
 import { answerWhen, readWait } from './waits.js';
-
-/** Default and bounds of `/runsync?wait=` (RunPod: 90 s, 1 s–5 min). */
-export const RUNSYNC_DEFAULT_WAIT_MS = 90_000;
-/** Smallest `/runsync?wait=`. */
-export const RUNSYNC_MIN_WAIT_MS = 1_000;
 
 /**
  * `POST /runsync?wait=ms`: queues a job (`sync-…` id) and holds the request until
  * it is terminal (full status body) or `wait` runs out (`{id, status}`).
  */
 export const runsyncRoute: RouteHandler = (ctx) => {
-  const wait = readWait(ctx, RUNSYNC_DEFAULT_WAIT_MS, RUNSYNC_MIN_WAIT_MS);
+  const wait = readWait(ctx, 'runsync');
   if (wait === undefined) return;
   const parsed = parseJobRequest(ctx.body);
   if (!parsed.ok) {

@@ -1,10 +1,7 @@
 import { parseMs } from '../http-io.js';
-import { isTerminal } from '../job.js';
+import { isTerminal } from '../../codecs/job-status.js';
 import { findJob, sendError, type RouteHandler } from './context.js';
 import { answerWhen, readWait } from './waits.js';
-
-/** Default `/status-sync?wait=`. GUESS: undocumented; the JS and Go SDKs send at most 90 s. */
-export const STATUS_SYNC_DEFAULT_WAIT_MS = 90_000;
 
 /** `GET|POST /status/{id}[?ttl=ms]`: the status body. */
 export const statusRoute: RouteHandler = (ctx) => {
@@ -24,7 +21,7 @@ export const statusRoute: RouteHandler = (ctx) => {
  * runs out, then answers the status body (404 if the job expired meanwhile).
  */
 export const statusSyncRoute: RouteHandler = (ctx) => {
-  const wait = readWait(ctx, STATUS_SYNC_DEFAULT_WAIT_MS, 0);
+  const wait = readWait(ctx, 'status-sync');
   if (wait === undefined) return;
   const job = findJob(ctx);
   if (!job) return;

@@ -1,12 +1,6 @@
-import { isTerminal } from '../job.js';
+import { isTerminal } from '../../codecs/job-status.js';
 import { findJob, type RouteHandler } from './context.js';
 import { answerWhen, readWait } from './waits.js';
-
-/**
- * Default hold of `/stream` when no `wait` is given (keeps wait-less clients such as
- * runpod-sdk from spinning). GUESS: the cloud's own hold is undocumented.
- */
-export const STREAM_DEFAULT_WAIT_MS = 3_000;
 
 /**
  * `GET|POST /stream/{id}?wait=ms`: holds until a chunk exists, the job is
@@ -14,7 +8,7 @@ export const STREAM_DEFAULT_WAIT_MS = 3_000;
  * the chunks it returns.
  */
 export const streamRoute: RouteHandler = (ctx) => {
-  const wait = readWait(ctx, STREAM_DEFAULT_WAIT_MS, 0);
+  const wait = readWait(ctx, 'stream');
   if (wait === undefined) return;
   const job = findJob(ctx);
   if (!job) return;

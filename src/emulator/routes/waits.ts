@@ -1,23 +1,21 @@
-import { clamp, parseMs } from '../http-io.js';
+import { longPollHold, type LongPollRoute } from '../../runpod-rules.js';
+import { parseMs } from '../http-io.js';
 import type { JobRecord } from '../job.js';
 import { sendError, type RouteContext } from './context.js';
 
-/** Longest hold of any long-poll. GUESS: RunPod's runsync maximum (5 min) also caps status-sync and stream. */
-export const MAX_WAIT_MS = 300_000;
-
 /**
- * Reads `?wait=` (ms), clamped into [min, MAX_WAIT_MS]; `fallback` when absent.
+ * Reads `?wait=` (ms) of a long-poll: the hold RunPod's rules give it (`longPollHold` of
+ * `src/runpod-rules.ts`: the route's default when absent, otherwise brought into its range).
  * Sends 400 and returns `undefined` when it is not a non-negative number.
  */
-export function readWait(ctx: RouteContext, fallback: number, min: number): number | undefined {
+export function readWait(ctx: RouteContext, route: LongPollRoute): number | undefined {
   const wait = parseMs(ctx.query.get('wait'));
-  if (wait === undefined) return fallback;
   if (Number.isNaN(wait)) {
     // GUESS: the cloud's answer to a malformed wait is undocumented; the emulator says 400.
     sendError(ctx, 400, '"wait" must be a non-negative number of milliseconds');
     return undefined;
   }
-  return clamp(wait, min, MAX_WAIT_MS);
+  return longPollHold(route, wait);
 }
 
 /**
