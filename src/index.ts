@@ -20,6 +20,7 @@ export type { StreamHoldPolicy } from './endpoint/stream-hold.js';
 export { RUNPOD_CONCURRENCY } from './runpod-rules.js';
 export type { ConcurrencyGroup, RouteGroup } from './runpod-rules.js';
 export type { RunpodEvent } from './endpoint/events.js';
+export type { WebhookCompletions } from './endpoint/webhook-completions.js';
 export { createFetchTransport } from './transport/fetch-transport.js';
 export type { FetchLike, FetchTransportConfig } from './transport/fetch-transport.js';
 export type { HttpRequest, HttpResponse, RouteName, Transport } from './transport/transport.js';

@@ -18,6 +18,7 @@ import { checkApiKey } from './api-key.js';
 import type { OptionalFields } from '../optional-fields.js';
 import type { RunpodEvent } from './events.js';
 import { STREAM_HOLD_DEFAULTS, type StreamHoldPolicy } from './stream-hold.js';
+import type { WebhookCompletions } from './webhook-completions.js';
 
 /** The production API root. */
 export const DEFAULT_BASE_URL = 'https://api.runpod.ai/v2';
@@ -126,6 +127,18 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
    * `stream(id)` of this endpoint object (see docs/streaming.md). Fields not given keep their defaults.
    */
   readonly streamHold?: OptionalFields<StreamHoldPolicy> | undefined;
+  /**
+   * A webhook receiver (`createWebhookReceiver` of `runpod-rx/webhooks`): `submit` and `runSync`
+   * then send its URL as each job's `webhook` (unless the request sets one) and complete from
+   * RunPod's call instead of long-polling, with a slow safety sweep of `/status`. Node only.
+   */
+  readonly webhooks?: WebhookCompletions | undefined;
+  /**
+   * Gap between two safety-sweep reads of `/status` for a job followed by webhook, in ms (RunPod
+   * calls a webhook at most three times, 10 s apart, so a call can be lost).
+   * @default 30000
+   */
+  readonly webhookSweepInterval?: number | undefined;
   readonly codecs?: EndpointCodecs<I, O, C> | undefined;
   /** Receives request, response, retry, job-created and cancel events. Exceptions it throws are ignored. */
   readonly onEvent?: ((event: RunpodEvent) => void) | undefined;
@@ -168,6 +181,8 @@ export interface ResolvedConfig<I, O, C> {
   readonly payloadLimits: Readonly<Record<'run' | 'runsync', number>>;
   readonly streamWait: number;
   readonly streamHold: StreamHoldPolicy;
+  readonly webhooks: WebhookCompletions | undefined;
+  readonly webhookSweepInterval: number;
   readonly runsyncWait: number;
   readonly cancelPatience: number;
   readonly cancelRateLimit: CancelRateLimit | false;
@@ -347,6 +362,8 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     longPollWait: positive('longPollWait', config.longPollWait, LONG_POLL_WAITS['status-sync'].default),
     payloadLimits: resolvePayloadLimits(config.payloadLimits),
     streamWait: positive('streamWait', config.streamWait, LONG_POLL_WAITS.stream.default),
+    webhooks: config.webhooks,
+    webhookSweepInterval: positive('webhookSweepInterval', config.webhookSweepInterval, 30_000),
     streamHold: {
       maxAge: positive('streamHold.maxAge', config.streamHold?.maxAge, STREAM_HOLD_DEFAULTS.maxAge),
       maxBytes: byteCount('streamHold.maxBytes', config.streamHold?.maxBytes, STREAM_HOLD_DEFAULTS.maxBytes),

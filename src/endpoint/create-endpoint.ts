@@ -1,7 +1,17 @@
 import * as t from 'io-ts';
-import { AsyncSubject, catchError, defer, distinctUntilChanged, filter, map, tap, type Observable } from 'rxjs';
+import {
+  AsyncSubject,
+  catchError,
+  defer,
+  distinctUntilChanged,
+  filter,
+  map,
+  tap,
+  type MonoTypeOperatorFunction,
+  type Observable,
+} from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
-import { encodeJobRequest } from '../codecs/job-request.js';
+import { encodeJobRequest, type JobRequest } from '../codecs/job-request.js';
 import { JobStateCodec, type JobState } from '../codecs/job-state.js';
 import { isTerminal } from '../codecs/job-status.js';
 import {
@@ -19,6 +29,7 @@ import { takeUntilTerminal } from '../internal/take-until-terminal.js';
 import { LONG_POLL_WAITS } from '../runpod-rules.js';
 import { resolveConfig, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
+import { followByWebhook } from './follow-by-webhook.js';
 import { followJob, type FollowDeps } from './follow-job.js';
 import { createSend, describeError, type CallSpec } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
@@ -70,10 +81,17 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 
   // The status body decodes with `output: unknown`; `withOutput` then narrows a COMPLETED output to O.
   const JobStateOfO = JobStateCodec as t.Decoder<unknown, unknown> as t.Decoder<unknown, JobState<O>>;
-  const withOutput = (state: JobState<O>): JobState<O> =>
-    outputCodec !== undefined && state.status === 'COMPLETED'
-      ? { ...state, output: decodeOrThrow(outputCodec, state.output, undefined, 'JobState/output: ') }
-      : state;
+  /** Errors of COMPLETED states whose output failed `codecs.output`: their job has ended, so is not cancelled. */
+  const undecodableCompletions = new WeakSet<object>();
+  const withOutput = (state: JobState<O>): JobState<O> => {
+    if (outputCodec === undefined || state.status !== 'COMPLETED') return state;
+    try {
+      return { ...state, output: decodeOrThrow(outputCodec, state.output, undefined, 'JobState/output: ') };
+    } catch (error) {
+      if (typeof error === 'object' && error !== null) undecodableCompletions.add(error);
+      throw error;
+    }
+  };
 
   /**
    * A one-shot call: `call` builds the request when subscribed (so bad input errors on subscribe,
@@ -138,6 +156,35 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       map(withOutput),
     );
 
+  /**
+   * How an owned job is followed after its creating answer: by webhook when a receiver applies
+   * (the call's `webhooks`, else the endpoint's; not when the request names its own `webhook`),
+   * with the receiver's URL added to the request; otherwise by long-polling.
+   */
+  const followPlan = (
+    request: JobRequest<I>,
+    options: OwnedJobOptions | undefined,
+    pollInterval?: number,
+  ): {
+    readonly request: JobRequest<I>;
+    readonly follow: (deadlineAt: number) => MonoTypeOperatorFunction<JobState<O>>;
+  } => {
+    const receiver = options?.webhooks === false ? undefined : (options?.webhooks ?? resolved.webhooks);
+    if (receiver === undefined || request.webhook !== undefined) {
+      return { request, follow: (deadlineAt) => followJob(followDeps(deadlineAt), { deadlineAt, pollInterval }) };
+    }
+    return {
+      request: { ...request, webhook: receiver.url },
+      follow: (deadlineAt) =>
+        followByWebhook<O>({
+          completion: (id) => receiver.completion(id).pipe(map((state) => withOutput(state as JobState<O>))),
+          status: (id) => status(id, undefined, deadlineAt),
+          scheduler,
+          sweepInterval: resolved.webhookSweepInterval,
+        }),
+    };
+  };
+
   /** Emits each changed state and completes after the terminal one. */
   const untilTerminal = (states: Observable<JobState<O>>): Observable<JobState<O>> =>
     states.pipe(distinctUntilChanged<JobState<O>>(sameState), takeUntilTerminal());
@@ -194,10 +241,11 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         }),
       ).subscribe(created);
       let last: JobState<O> | undefined;
-      const abandon = () => {
+      const abandon = (error?: unknown) => {
         left = true;
         if (!wire) drop();
         if (options?.cancelOnAbandon === false || (last !== undefined && isTerminal(last))) return;
+        if (typeof error === 'object' && error !== null && undecodableCompletions.has(error)) return;
         created.subscribe({
           next: (answer) => {
             if (!isTerminal(answer)) cancelAbandoned(answer.id);
@@ -237,32 +285,39 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       })).pipe(reportCreated('run')),
 
     runSync: (request, options) =>
-      ownedJob(
-        options,
-        (deadlineAt, onWire) => {
-          // The runsync answer should come back before the deadline, so the caller gets the job id;
-          // when RunPod's minimum wait does not fit, start with /run instead.
-          const wait = Math.min(
-            resolved.runsyncWait,
-            resolved.longPollWait,
-            deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
-          );
-          if (wait < LONG_POLL_WAITS.runsync.min)
-            return queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire);
-          const body = encodeJobRequest(request, encodeInput, resolved.payloadLimits.runsync);
-          return send({
-            route: 'runsync',
-            method: 'POST',
-            path: '/runsync',
-            wait,
-            body,
-            codec: withJobId(JobStateOfO),
-            deadlineAt,
-            onWire,
-          }).pipe(reportCreated('runsync'), map(withOutput));
-        },
-        (created, deadlineAt) => created.pipe(followJob(followDeps(deadlineAt), { deadlineAt })),
-      ).pipe(filter((state) => isTerminal(state))),
+      defer(() => {
+        const plan = followPlan(request, options);
+        return ownedJob(
+          options,
+          (deadlineAt, onWire) => {
+            // The runsync answer should come back before the deadline, so the caller gets the job id;
+            // when RunPod's minimum wait does not fit, start with /run instead.
+            const wait = Math.min(
+              resolved.runsyncWait,
+              resolved.longPollWait,
+              deadlineAt - scheduler.now() - RUNSYNC_MARGIN_MS,
+            );
+            if (wait < LONG_POLL_WAITS.runsync.min)
+              return queueJob(
+                encodeJobRequest(plan.request, encodeInput, resolved.payloadLimits.run),
+                deadlineAt,
+                onWire,
+              );
+            const body = encodeJobRequest(plan.request, encodeInput, resolved.payloadLimits.runsync);
+            return send({
+              route: 'runsync',
+              method: 'POST',
+              path: '/runsync',
+              wait,
+              body,
+              codec: withJobId(JobStateOfO),
+              deadlineAt,
+              onWire,
+            }).pipe(reportCreated('runsync'), map(withOutput));
+          },
+          (created, deadlineAt) => created.pipe(plan.follow(deadlineAt)),
+        ).pipe(filter((state) => isTerminal(state)));
+      }),
 
     status: (id, options) =>
       oneShot(options, () => jobCall('status', 'GET', checkJobId(id), JobStateOfO)).pipe(map(withOutput)),
@@ -308,13 +363,12 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 
     submit: (request, options?: SubmitOptions) =>
       defer(() => {
-        const pollInterval = checkMs('pollInterval', options?.pollInterval);
+        const plan = followPlan(request, options, checkMs('pollInterval', options?.pollInterval));
         return ownedJob(
           options,
           (deadlineAt, onWire) =>
-            queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire),
-          (created, deadlineAt) =>
-            untilTerminal(created.pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval }))),
+            queueJob(encodeJobRequest(plan.request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire),
+          (created, deadlineAt) => untilTerminal(created.pipe(plan.follow(deadlineAt))),
         );
       }),
 

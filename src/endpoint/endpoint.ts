@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { JobRequest } from '../codecs/job-request.js';
 import type { JobState } from '../codecs/job-state.js';
 import type { EndpointHealth, PurgeQueueResponse, RunResponse, StreamChunk } from '../codecs/responses.js';
+import type { WebhookCompletions } from './webhook-completions.js';
 
 /**
  * Options of one-shot calls (`run`, `status`, `cancel`, `retry`, `health`, `purgeQueue`).
@@ -46,6 +47,12 @@ export interface OwnedJobOptions {
    * @default true
    */
   readonly cancelOnAbandon?: boolean | undefined;
+  /**
+   * Follow this job by webhook with this receiver instead of the endpoint's `webhooks`, or, with
+   * `false`, by polling even when the endpoint has a receiver. Ignored when the request sets its
+   * own `webhook` (the call then goes elsewhere, so the job is polled).
+   */
+  readonly webhooks?: WebhookCompletions | false | undefined;
 }
 
 /**

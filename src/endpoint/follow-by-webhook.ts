@@ -9,6 +9,7 @@ import {
 } from 'rxjs';
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
+import { takeUntilTerminal } from '../internal/take-until-terminal.js';
 
 /** What {@link followByWebhook} needs from the endpoint. */
 export interface WebhookFollowDeps<O> {
@@ -25,8 +26,8 @@ export interface WebhookFollowDeps<O> {
  * Follows the job whose first state the source emits by webhook: emits that state, then the
  * terminal state that RunPod's webhook call brings. Polling is only a safety sweep, one `/status`
  * every `sweepInterval` (RunPod calls a webhook at most three times, 10 s apart, so a call can be
- * lost): a job that ends between two sweeps costs no request at all. The caller stops at the first
- * terminal state (`takeUntilTerminal`), which ends the sweep and the wait for the call.
+ * lost): a job that ends between two sweeps costs no request at all. Completes after the first
+ * terminal state (from the call or a sweep), which ends the sweep and the wait for the call.
  */
 export function followByWebhook<O>(deps: WebhookFollowDeps<O>): MonoTypeOperatorFunction<JobState<O>> {
   return (source) =>
@@ -39,5 +40,6 @@ export function followByWebhook<O>(deps: WebhookFollowDeps<O>): MonoTypeOperator
         );
         return merge([first], deps.completion(first.id), sweep);
       }),
+      takeUntilTerminal(),
     );
 }

@@ -97,7 +97,12 @@ describe('decoding responses', () => {
       expectObservable(endpoint.status('j1')).toBe(
         '-#',
         undefined,
-        new DecodeError(['response body is not JSON (text/html): "<html>502 Bad Gateway</html>"'], info),
+        // The parser's error is kept as the cause.
+        new DecodeError(
+          ['response body is not JSON (text/html): "<html>502 Bad Gateway</html>"'],
+          info,
+          expect.any(SyntaxError),
+        ),
       );
     });
   });

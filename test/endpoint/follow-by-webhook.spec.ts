@@ -1,4 +1,3 @@
-import { takeWhile } from 'rxjs';
 import type { JobState } from 'runpod-rx';
 import { followByWebhook } from '../../src/endpoint/follow-by-webhook';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -6,12 +5,6 @@ import { createTestScheduler } from '../helpers/test-scheduler';
 const queued: JobState = { id: 'j1', status: 'IN_QUEUE' };
 const running: JobState = { id: 'j1', status: 'IN_PROGRESS' };
 const completed: JobState = { id: 'j1', status: 'COMPLETED', output: 'done' };
-
-/** Stops after the first terminal state, as `submit` does with takeUntilTerminal. */
-const untilTerminal = takeWhile<JobState>(
-  (state) => !['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(state.status),
-  true,
-);
 
 describe('followByWebhook', () => {
   it('emits the first state, then the state the webhook call brings, with no status request', () => {
@@ -21,7 +14,6 @@ describe('followByWebhook', () => {
       const status = cold('-s|', { s: running });
       const follow = cold('a|', { a: queued }).pipe(
         followByWebhook({ completion: () => call, status: () => status, scheduler: rx, sweepInterval: 30_000 }),
-        untilTerminal,
       );
       expectObservable(follow).toBe('a 2004ms (c|)', { a: queued, c: completed });
       expectSubscriptions(call.subscriptions).toBe('^ 2004ms !');
@@ -42,7 +34,6 @@ describe('followByWebhook', () => {
           scheduler: rx,
           sweepInterval: 30_000,
         }),
-        untilTerminal,
       );
       expectObservable(follow).toBe('a 30099ms r 29999ms (c|)', { a: queued, r: running, c: completed });
       expectSubscriptions(never.subscriptions).toBe('^ 60099ms !');
@@ -56,7 +47,6 @@ describe('followByWebhook', () => {
       const status = cold<JobState>('-');
       const follow = cold('a|', { a: completed }).pipe(
         followByWebhook({ completion: () => call, status: () => status, scheduler: rx, sweepInterval: 1_000 }),
-        untilTerminal,
       );
       expectObservable(follow).toBe('(a|)', { a: completed });
       expectSubscriptions(call.subscriptions).toBe([]);

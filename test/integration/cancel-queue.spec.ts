@@ -8,6 +8,8 @@ import { eventually } from '../reliability/helpers';
 const KEY = 'cancel-queue-key';
 /** RunPod's 10 s window, scaled down for the test on both sides (emulator and client). */
 const WINDOW = 400;
+/** Event-loop noise tolerated in the measured send times, in ms. */
+const NOISE_MS = 20;
 
 /** The cancels of abandoned jobs, over loopback HTTP: kept within RunPod's limits, retried, reported. */
 describe('cancels of abandoned jobs against the emulator', () => {
@@ -52,12 +54,15 @@ describe('cancels of abandoned jobs against the emulator', () => {
     expect(events().filter((e) => e.type === 'cancel-on-abandon')).toHaveLength(1000);
     expect(events().filter((e) => e.type === 'cancel-failed')).toHaveLength(0);
 
-    // The client kept to RunPod's cancel limits: 100 per window, 20 at once.
+    // The client kept to RunPod's cancel limits: 100 per window, 20 at once. The send times are read
+    // with Date.now() when each request event is emitted, on a loaded event loop; the window is
+    // measured a little narrower (by NOISE_MS) so that this noise cannot count one send twice,
+    // while a client that ignored the limit (200 or 1,000 in a window) still fails.
     const cancelSends = timed.filter(({ event }) => event.type === 'request' && event.route === 'cancel');
     expect(
       maxInWindow(
         cancelSends.map(({ at }) => at),
-        WINDOW,
+        WINDOW - NOISE_MS,
       ),
     ).toBeLessThanOrEqual(RUNPOD_RATE_LIMITS.cancel);
     let inFlight = 0;

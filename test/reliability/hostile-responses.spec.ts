@@ -274,6 +274,7 @@ function runScripted(op: Operation, items: readonly Slot[], config: EndpointConf
       scheduler: rx,
       env: {},
       retry: { count: 2, baseDelay: 10, maxDelay: 100, maxRetryAfter: 1000, random: () => 0.5 },
+      cancelPatience: 1_000,
       ...config,
     });
     try {
@@ -477,6 +478,8 @@ function runScriptedForRoute(op: Operation, route: RouteName, hostile: HttpRespo
       scheduler: rx,
       env: {},
       retry: { count: 1, baseDelay: 10, maxDelay: 10, random: () => 0.5 },
+      // An abandoned job's cancel retries for cancelPatience: a short one keeps each case small.
+      cancelPatience: 1_000,
     });
     op.call(endpoint).subscribe({
       next: (value) => result.values.push(value),
