@@ -206,7 +206,7 @@ describe('the installed package, loaded by name', () => {
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const result = await run(process.execPath, [bin, '--help'], consumer.dir);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toMatch(/^Usage: runpod-rx <command>/);
+    expect(result.stdout).toMatch(/^Usage: runpod-rx \[options\] \[command\]/);
   });
 });
 

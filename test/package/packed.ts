@@ -73,7 +73,7 @@ export interface Consumer {
 }
 
 /** Dependencies the consumer borrows from this repository (peer deps, the dependency, types). */
-const LINKED = ['rxjs', 'io-ts', 'fp-ts', 'cross-fetch', '@types/node'];
+const LINKED = ['rxjs', 'io-ts', 'fp-ts', 'cross-fetch', 'commander', '@types/node'];
 
 /**
  * Packs the repository (scripts skipped: the build is {@link ensureBuilt}'s job) into a new
