@@ -83,6 +83,18 @@ describe('node:http transport over real loopback HTTP', () => {
     expect(ports.size).toBe(2);
   });
 
+  it('idleSocketTimeout closes idle sockets only: a long answer on a busy socket still arrives', async () => {
+    server = await startLoopbackServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ id: 'j1', status: 'COMPLETED', output: 1 }));
+      }, 300);
+    });
+    const endpoint = endpointFor(server.baseUrl, {}, { idleSocketTimeout: 50 });
+    expect(await firstValueFrom(endpoint.status('j1'))).toEqual({ id: 'j1', status: 'COMPLETED', output: 1 });
+    await server.closed(0); // and once idle, the socket is closed
+  });
+
   it('a multi-byte character split across chunks is decoded whole', async () => {
     server = await startLoopbackServer((_req, res) => {
       const body = Buffer.from(JSON.stringify({ id: 'j1', status: 'COMPLETED', output: 'naïve ☃' }));
