@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as EmulatorModule from '../src/emulator/index';
 import type * as LibraryModule from '../src/index';
+import type * as NodeModule from '../src/node/index';
 import { decodeThroughput } from './decode-throughput';
 import { SCENARIOS, type ClientKey, type Scenario } from './scenarios';
+import { transportCost } from './transport-cost';
 
 // The compiled package (npm run bench builds it first): what users run, without ts-node's cost.
 const { startEmulator } = require('../dist/cjs/src/emulator/index.js') as typeof EmulatorModule;
-const { JobStateCodec } = require('../dist/cjs/src/index.js') as typeof LibraryModule;
+const { JobStateCodec, createFetchTransport } = require('../dist/cjs/src/index.js') as typeof LibraryModule;
+const nodeEntry = require('../dist/cjs/src/node/index.js') as typeof NodeModule;
 
 const API_KEY = 'bench-key';
 const ENDPOINT = 'bench';
@@ -233,6 +236,8 @@ async function main(): Promise<void> {
       }
     }
     if (!only || only.includes('e')) results['e-decode'] = decodeThroughput(JobStateCodec, quick);
+    if (!only || only.includes('t'))
+      results['t-transport'] = await transportCost({ createFetchTransport }, nodeEntry, quick);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
