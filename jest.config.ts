@@ -18,6 +18,7 @@ const config: Config = {
     '^runpod-rx/testing$': '<rootDir>/src/testing/index.ts',
     '^runpod-rx/emulator$': '<rootDir>/src/emulator/index.ts',
     '^runpod-rx/webhooks$': '<rootDir>/src/webhooks/index.ts',
+    '^runpod-rx/node$': '<rootDir>/src/node/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20_000,

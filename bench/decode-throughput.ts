@@ -25,6 +25,7 @@ const nulls = {
   cpuMsPerJob: null,
   rssMb: null,
   wallMs: null,
+  errored: null,
   lost: null,
   duplicated: null,
 };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=a,c]`: runpod-rx side by side with the official
+ * `npm run bench [-- --quick] [-- --only=a,w2]`: runpod-rx side by side with the official
  * runpod-sdk and a 1-second status poller (what runpod-python does), each client in its own child
  * process, each run against a fresh emulator in this process. Prints a table and writes
  * bench/results/latest.json.
@@ -10,19 +10,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as EmulatorModule from '../src/emulator/index';
 import type * as LibraryModule from '../src/index';
+import type * as NodeModule from '../src/node/index';
 import { decodeThroughput } from './decode-throughput';
 import { SCENARIOS, type ClientKey, type Scenario } from './scenarios';
+import { transportCost } from './transport-cost';
 
 // The compiled package (npm run bench builds it first): what users run, without ts-node's cost.
 const { startEmulator } = require('../dist/cjs/src/emulator/index.js') as typeof EmulatorModule;
-const { JobStateCodec } = require('../dist/cjs/src/index.js') as typeof LibraryModule;
+const { JobStateCodec, createFetchTransport } = require('../dist/cjs/src/index.js') as typeof LibraryModule;
+const nodeEntry = require('../dist/cjs/src/node/index.js') as typeof NodeModule;
 
 const API_KEY = 'bench-key';
 const ENDPOINT = 'bench';
-const CLIENT_SCRIPTS: Record<ClientKey, string> = {
-  'runpod-rx': 'runpod-rx.mjs',
-  'runpod-sdk': 'runpod-sdk.mjs',
-  'poller-1s': 'poller-1s.mjs',
+/** The child script of each client, and what it adds to the task. */
+const CLIENTS: Record<ClientKey, { script: string; task?: Record<string, unknown> }> = {
+  'runpod-rx': { script: 'runpod-rx.mjs' },
+  'runpod-rx-node': { script: 'runpod-rx.mjs', task: { transport: 'node' } },
+  // Every request charged to RunPod's limits (what a user can do today to stay under them).
+  'runpod-rx-budget': { script: 'runpod-rx.mjs', task: { budget: { scale: 1, windowMs: 10_000 } } },
+  'runpod-sdk': { script: 'runpod-sdk.mjs' },
+  'poller-1s': { script: 'poller-1s.mjs' },
 };
 
 /** One client's figures in one scenario; null where a measure does not apply. */
@@ -33,6 +40,9 @@ export interface ClientResult {
   cpuMsPerJob: number | null;
   rssMb: number | null;
   wallMs: number | null;
+  /** Jobs that ended in an error instead of their terminal state. */
+  errored: number | null;
+  /** Jobs whose end the client never saw, nor any error for them. */
   lost: number | null;
   duplicated: number | null;
   [extra: string]: number | null | string;
@@ -41,7 +51,12 @@ export interface ClientResult {
 interface ChildOutput {
   done: Record<string, { at: number; status: string }>;
   chunkLatencies: number[];
+  /** The first error messages. */
   errors: string[];
+  erroredJobs: number;
+  /** Set when the task asked for `heapAtMs`. */
+  liveHeapBytesPerJob?: number;
+  extra: { webhookCallsDropped?: number; droppedJobIds?: string[] };
   wallMs: number;
   cpuMs: number;
   peakRssMb: number;
@@ -55,14 +70,27 @@ function percentile(values: number[], p: number): number | null {
 
 const round = (value: number | null, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
 
-function runChild(script: string, task: object, dir: string): Promise<ChildOutput> {
+/** A promise and the function that resolves it. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => undefined as void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Runs a client child; `onStarted` when it has subscribed to everything (it says so over IPC). */
+function runChild(script: string, task: object, dir: string, gc: boolean, onStarted: () => void): Promise<ChildOutput> {
   const taskFile = join(dir, `task-${Date.now()}-${Math.random()}.json`);
   const outFile = `${taskFile}.out`;
   writeFileSync(taskFile, JSON.stringify({ ...task, outFile }));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, 'clients', script), taskFile], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(gc ? ['--expose-gc'] : []), join(__dirname, 'clients', script), taskFile],
+      {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
+    child.on('message', (message) => message === 'started' && onStarted());
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
@@ -72,22 +100,29 @@ function runChild(script: string, task: object, dir: string): Promise<ChildOutpu
 }
 
 async function runScenario(scenario: Scenario, client: ClientKey, dir: string): Promise<ClientResult> {
-  const emulator = await startEmulator({ apiKey: API_KEY, ...scenario.emulator });
+  const started = gate();
+  const emulator = await startEmulator({ apiKey: API_KEY, seed: 14, ...scenario.emulator(started.opened) });
   try {
     const prepared = (await scenario.prepare?.(emulator.baseUrl, API_KEY, ENDPOINT)) ?? {};
     const before = emulator.stats();
     const output = await runChild(
-      CLIENT_SCRIPTS[client],
+      CLIENTS[client].script,
       {
         ...scenario.task,
+        ...CLIENTS[client].task,
         ...prepared,
         workload: scenario.workload,
+        jobs: scenario.jobs,
+        heapAtMs: scenario.heapAtMs,
         baseUrl: emulator.baseUrl,
         apiKey: API_KEY,
         endpointId: ENDPOINT,
       },
       dir,
+      scenario.heapAtMs !== undefined,
+      started.open,
     );
+    started.open();
     const after = emulator.stats();
     const requests = Object.entries(after.requests)
       .filter(([route]) => route !== 'preflight' && route !== 'unknown')
@@ -108,15 +143,46 @@ async function runScenario(scenario: Scenario, client: ClientKey, dir: string): 
       cpuMsPerJob: round(output.cpuMs / jobs, 3),
       rssMb: round(output.peakRssMb, 1),
       wallMs: output.wallMs,
-      lost: jobs - finished.length,
+      errored: output.erroredJobs,
+      lost: Math.max(0, jobs - finished.length - output.erroredJobs),
       duplicated: scenario.prepare ? 0 : Math.max(0, after.jobsCreated - before.jobsCreated - jobs),
     };
+    const statusRequests = ['status', 'status-sync', 'stream'].reduce(
+      (sum, route) => sum + (after.requests[route] ?? 0) - (before.requests[route] ?? 0),
+      0,
+    );
+    if (scenario.workload === 'watch' || scenario.workload === 'webhook')
+      result.statusRequestsPerJob = round(statusRequests / jobs);
+    if (after.rateLimited > before.rateLimited) result.answered429 = after.rateLimited - before.rateLimited;
+    if (output.liveHeapBytesPerJob !== undefined) result.liveHeapKbPerJob = round(output.liveHeapBytesPerJob / 1024, 2);
+    if (scenario.latencyFloor !== undefined) {
+      const { visitEveryMs, p50Ms, p99Ms } = scenario.latencyFloor;
+      result.floorVisitEveryMs = visitEveryMs;
+      result.floorP50Ms = p50Ms;
+      result.floorP99Ms = p99Ms;
+      if (result.p50Ms !== null && p50Ms > 0) result.p50OverFloor = round(result.p50Ms / p50Ms);
+      if (result.p99Ms !== null && p99Ms > 0) result.p99OverFloor = round(result.p99Ms / p99Ms);
+    }
+    if (scenario.workload === 'webhook') {
+      const webhooks = after.webhooks;
+      result.webhookCalls = webhooks.attempts - before.webhooks.attempts;
+      result.webhookCallsDropped = output.extra.webhookCallsDropped ?? 0;
+      result.webhookGaveUp = webhooks.failed - before.webhooks.failed;
+      // The latency of the jobs whose first call got through: what a receiver costs by itself.
+      const dropped = new Set(output.extra.droppedJobIds ?? []);
+      const firstCall = finished.flatMap(([id, d]) => {
+        const completedAt = emulator.job(id)?.completedAt;
+        return completedAt === undefined || dropped.has(id) ? [] : [d.at - completedAt];
+      });
+      result.firstCallP50Ms = percentile(firstCall, 50);
+      result.firstCallP99Ms = percentile(firstCall, 99);
+    }
     if (scenario.workload === 'stream') {
       result.requestsPerChunk = round(requests / Math.max(1, output.chunkLatencies.length));
       result.chunks = output.chunkLatencies.length;
     }
     if (scenario.floorMs !== undefined) result.wallOverFloor = round(output.wallMs / scenario.floorMs);
-    if (output.errors.length > 0) result.firstError = `${output.errors.length} errors, e.g. ${output.errors[0]}`;
+    if (output.errors.length > 0) result.firstError = output.errors[0]!;
     return result;
   } finally {
     await emulator.close();
@@ -124,7 +190,17 @@ async function runScenario(scenario: Scenario, client: ClientKey, dir: string): 
 }
 
 function table(results: Record<string, Record<string, ClientResult>>): string {
-  const columns = ['requestsPerJob', 'p50Ms', 'p99Ms', 'cpuMsPerJob', 'rssMb', 'wallMs', 'lost', 'duplicated'];
+  const columns = [
+    'requestsPerJob',
+    'p50Ms',
+    'p99Ms',
+    'cpuMsPerJob',
+    'rssMb',
+    'wallMs',
+    'errored',
+    'lost',
+    'duplicated',
+  ];
   const rows = [['scenario', 'client', ...columns, 'extra']];
   for (const [scenario, clients] of Object.entries(results)) {
     for (const [client, r] of Object.entries(clients)) {
@@ -160,6 +236,8 @@ async function main(): Promise<void> {
       }
     }
     if (!only || only.includes('e')) results['e-decode'] = decodeThroughput(JobStateCodec, quick);
+    if (!only || only.includes('t'))
+      results['t-transport'] = await transportCost({ createFetchTransport }, nodeEntry, quick);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import * as root from 'runpod-rx';
 import * as emulator from 'runpod-rx/emulator';
 import * as operators from 'runpod-rx/operators';
 import * as testing from 'runpod-rx/testing';
+import * as node from 'runpod-rx/node';
 import * as webhooks from 'runpod-rx/webhooks';
 
 const names = (module: object) => Object.keys(module).sort();
@@ -112,5 +113,9 @@ describe('public exports', () => {
 
   it('runpod-rx/webhooks', () => {
     expect(names(webhooks)).toEqual(['createWebhookReceiver']);
+  });
+
+  it('runpod-rx/node', () => {
+    expect(names(node)).toEqual(['createNodeHttpTransport']);
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 /** Runs `workload(task, record)` and writes `{ ...measures, ...recorded }` to task.outFile. */
 export async function runClient(workload) {
   const task = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-  const recorded = { done: {}, chunkLatencies: [], errors: [] };
+  const recorded = { done: {}, chunkLatencies: [], errors: [], erroredJobs: 0, extra: {} };
   const record = {
     /** The client saw job `id` reach its terminal state `status` now. */
     done: (id, status) => {
@@ -14,7 +14,15 @@ export async function runClient(workload) {
     },
     /** A chunk produced at `producedAt` (epoch ms) arrived now. */
     chunk: (producedAt) => recorded.chunkLatencies.push(Date.now() - producedAt),
-    error: (error) => recorded.errors.push(String(error?.message ?? error).slice(0, 200)),
+    /** A job ended in an error instead of its terminal state (the first 20 messages are kept). */
+    error: (error) => {
+      recorded.erroredJobs += 1;
+      if (recorded.errors.length < 20) recorded.errors.push(String(error?.message ?? error).slice(0, 200));
+    },
+    /** A figure of the client's own (e.g. webhook calls dropped). */
+    extra: (name, value) => {
+      recorded.extra[name] = value;
+    },
   };
   let peakRss = process.memoryUsage().rss;
   let peak = process.memoryUsage();
@@ -34,9 +42,25 @@ export async function runClient(workload) {
       Number(process.env.BENCH_HEAP_SNAPSHOT_AT),
     );
   }
+  // Live heap per job (task.heapAtMs, run with --expose-gc): the heap after a full GC that long
+  // into the workload, less the heap after a full GC before it.
+  const liveHeap = () => {
+    globalThis.gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const heapBefore = task.heapAtMs === undefined ? 0 : liveHeap();
+  let heapTimer;
   const cpuBefore = process.cpuUsage();
   const startedAt = Date.now();
-  await workload(task, record);
+  const finished = workload(task, record);
+  // Everything is subscribed: the bench opens the gate that holds the jobs' handlers.
+  process.send?.('started');
+  if (task.heapAtMs !== undefined)
+    heapTimer = setTimeout(() => {
+      recorded.liveHeapBytesPerJob = (liveHeap() - heapBefore) / task.jobs;
+    }, task.heapAtMs);
+  await finished;
+  clearTimeout(heapTimer);
   const wallMs = Date.now() - startedAt;
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);

@@ -1,11 +1,59 @@
 // runpod-rx, from the compiled package in dist/ (built by `npm run bench`).
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { runClient, TERMINAL } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { createEndpoint, createFetchTransport } = require('../../dist/cjs/src/index.js');
-const { createRequestBudget, fanOut, RUNPOD_RATE_LIMITS } = require('../../dist/cjs/operators/index.js');
-const { from, lastValueFrom, mergeMap, tap, catchError, EMPTY } = require('rxjs');
+const { createNodeHttpTransport } = require('../../dist/cjs/src/node/index.js');
+const { createWebhookReceiver } = require('../../dist/cjs/src/webhooks/index.js');
+// Until submit takes the receiver, the bench follows each job as submit will: by its webhook call,
+// with a slow /status sweep for calls RunPod gave up on.
+const { followByWebhook } = require('../../dist/cjs/src/endpoint/follow-by-webhook.js');
+const { mulberry32 } = require('../../dist/cjs/src/emulator/prng.js');
+const {
+  createRequestBudget,
+  fanOut,
+  RUNPOD_RATE_LIMITS,
+  takeUntilTerminal,
+} = require('../../dist/cjs/operators/index.js');
+const { asyncScheduler, from, lastValueFrom, mergeMap, of, tap, catchError, EMPTY } = require('rxjs');
+
+/**
+ * A loopback server for the webhook receiver that drops `dropRate` of the calls (seeded): it reads
+ * the call, then destroys the socket without an answer, as a lost packet or a restarting proxy would.
+ */
+async function flakyWebhookServer(task, record) {
+  const random = mulberry32(task.seed);
+  const droppedJobIds = [];
+  let receiver;
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      // The body is read already: the receiver takes it parsed, as behind express.json().
+      request.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (random() < task.dropRate) {
+        droppedJobIds.push(request.body.id);
+        record.extra('webhookCallsDropped', droppedJobIds.length);
+        record.extra('droppedJobIds', droppedJobIds);
+        request.socket.destroy();
+        return;
+      }
+      receiver.handle(request, response);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver = createWebhookReceiver({ publicUrl: `http://127.0.0.1:${server.address().port}/hooks` });
+  return {
+    receiver,
+    close: () => {
+      receiver.close();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
 
 const WORKLOADS = {
   /** runSync: one request for jobs shorter than the wait. */
@@ -48,6 +96,29 @@ const WORKLOADS = {
         ),
       ),
     ),
+  /** run with a webhook, then wait for its call (a slow /status sweep covers calls RunPod gave up on). */
+  webhook: (endpoint, task, record, _budget, hooks) =>
+    from(task.inputs).pipe(
+      mergeMap(
+        (input) =>
+          endpoint.run({ input, webhook: hooks.receiver.url }).pipe(
+            mergeMap(({ id }) =>
+              of({ id, status: 'IN_QUEUE' }).pipe(
+                followByWebhook({
+                  completion: hooks.receiver.completion,
+                  status: (jobId) => endpoint.status(jobId),
+                  scheduler: asyncScheduler,
+                  sweepInterval: task.sweepAfterMs,
+                }),
+                takeUntilTerminal(),
+              ),
+            ),
+            tap((state) => TERMINAL.has(state.status) && record.done(state.id, state.status)),
+            catchError((error) => (record.error(error), EMPTY)),
+          ),
+        task.concurrency,
+      ),
+    ),
   /** fan-out under the rate limits: a concurrency cap and one request budget charged by every request. */
   fanOut: (endpoint, task, record, budget) =>
     from(task.inputs).pipe(
@@ -77,7 +148,8 @@ runClient(async (task, record) => {
         ),
       })
     : undefined;
-  const transport = createFetchTransport();
+  const transport = task.transport === 'node' ? createNodeHttpTransport() : createFetchTransport();
+  const hooks = task.workload === 'webhook' ? await flakyWebhookServer(task, record) : undefined;
   const endpoint = createEndpoint({
     apiKey: task.apiKey,
     endpointId: task.endpointId,
@@ -86,5 +158,9 @@ runClient(async (task, record) => {
     transport: budget ? budget.wrap(transport) : transport,
     ...task.endpointConfig,
   });
-  await lastValueFrom(WORKLOADS[task.workload](endpoint, task, record, budget), { defaultValue: undefined });
+  try {
+    await lastValueFrom(WORKLOADS[task.workload](endpoint, task, record, budget, hooks), { defaultValue: undefined });
+  } finally {
+    hooks?.close();
+  }
 });

@@ -17,6 +17,7 @@ const ENTRIES = [
   'runpod-rx/testing',
   'runpod-rx/emulator',
   'runpod-rx/webhooks',
+  'runpod-rx/node',
 ] as const;
 
 let consumer: Consumer;
@@ -125,12 +126,13 @@ describe('npm pack', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual([
       '.',
       './emulator',
+      './node',
       './operators',
       './package.json',
       './testing',
       './webhooks',
     ]);
-    for (const key of ['.', './operators', './testing', './emulator', './webhooks']) {
+    for (const key of ['.', './operators', './testing', './emulator', './webhooks', './node']) {
       const entry = pkg.exports[key] as Record<string, Record<string, string>>;
       expect(Object.keys(entry)).toEqual(['import', 'require', 'default']);
       expect(Object.keys(entry.import!)).toEqual(['types', 'default']); // types first, or TypeScript skips them
@@ -183,6 +185,7 @@ describe('the installed package, loaded by name', () => {
     'runpod-rx/testing': ['createFakeEndpoint', 'createFakeTransport', 'createTestScheduler', 'completedJob'],
     'runpod-rx/emulator': ['startEmulator', 'mockWorker'],
     'runpod-rx/webhooks': ['createWebhookReceiver'],
+    'runpod-rx/node': ['createNodeHttpTransport'],
   };
 
   it.each([
@@ -269,6 +272,7 @@ describe('a TypeScript consumer of the package (strict)', () => {
       'src/testing/index',
       'src/emulator/index',
       'src/webhooks/index',
+      'src/node/index',
     ]) {
       expect(used.some((file) => file.endsWith(`/dist/esm/${entry}.d.ts`))).toBe(true);
       expect(used.some((file) => file.endsWith(`/dist/cjs/${entry}.d.ts`))).toBe(true);
@@ -283,6 +287,7 @@ describe('a TypeScript consumer of the package (strict)', () => {
       'src/testing/index',
       'src/emulator/index',
       'src/webhooks/index',
+      'src/node/index',
     ]) {
       expect(used.some((file) => file.endsWith(`/dist/cjs/${entry}.d.ts`))).toBe(true);
     }

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { lastValueFrom } from 'rxjs';
+import type * as LibraryModule from '../src/index';
+import type * as NodeModule from '../src/node/index';
+import type { ClientResult } from './run';
+
+/** A server answering every request with one status body, in its own process: only the client's CPU is counted. */
+const SERVER = `
+const body = JSON.stringify({ id: 'job-u1', status: 'COMPLETED', output: { text: 'x'.repeat(200) } });
+require('node:http')
+  .createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  })
+  .listen(0, '127.0.0.1', function () { process.send(this.address().port); });
+`;
+
+/** Client CPU per call of `call`, `calls` times, `concurrency` at once, in ms. */
+async function cpuPerCall(call: () => Promise<unknown>, calls: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < calls) await call();
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / calls;
+}
+
+const nulls = {
+  requestsPerJob: 1,
+  p50Ms: null,
+  p99Ms: null,
+  rssMb: null,
+  wallMs: null,
+  errored: null,
+  lost: null,
+  duplicated: null,
+};
+
+/**
+ * Scenario (t): the transports alone, in this process: `status` requests straight through each
+ * transport (no endpoint around it), 50 at a time, against a trivial server in a child process.
+ * The median CPU per call of three rounds, after a warm-up round.
+ */
+export async function transportCost(
+  library: Pick<typeof LibraryModule, 'createFetchTransport'>,
+  node: typeof NodeModule,
+  quick: boolean,
+): Promise<Record<string, ClientResult>> {
+  const calls = quick ? 2_000 : 10_000;
+  const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    const port = await new Promise<number>((resolve) => server.once('message', (port) => resolve(port as number)));
+    const request = {
+      method: 'GET' as const,
+      url: `http://127.0.0.1:${port}/v2/ep/status/job-u1`,
+      path: '/ep/status/job-u1',
+      route: 'status' as const,
+      headers: { authorization: 'Bearer bench-key' },
+    };
+    const transports = {
+      'runpod-rx': library.createFetchTransport(),
+      'runpod-rx-node': node.createNodeHttpTransport(),
+    };
+    const rounds: Record<string, number[]> = { 'runpod-rx': [], 'runpod-rx-node': [] };
+    for (let round = 0; round < 4; round++) {
+      for (const [name, transport] of Object.entries(transports)) {
+        const cpu = await cpuPerCall(() => lastValueFrom(transport(request)), calls, 50);
+        if (round > 0) rounds[name]!.push(cpu);
+      }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+    return Object.fromEntries(
+      Object.entries(rounds).map(([name, values]) => [
+        name,
+        {
+          ...nulls,
+          cpuMsPerJob: Number(median(values).toFixed(4)),
+          transport: name === 'runpod-rx' ? 'cross-fetch' : 'node:http',
+        },
+      ]),
+    );
+  } finally {
+    server.kill();
+  }
+}

@@ -1,0 +1,34 @@
+import { rateFloor } from '../../bench/floor';
+
+describe('bench rate floor', () => {
+  it('jobs already ended are seen one visit apart, in the order given', () => {
+    // 1 request/s, one at a time: visits at 1, 2, 3, 4 s; everything ended at 0.
+    const floor = rateFloor([0, 0, 0, 0], 1, 1);
+    expect(floor).toEqual({ visitEveryMs: 4000, p50Ms: 3000, p99Ms: 4000 });
+  });
+
+  it('a job that ends while its long-poll is held is seen at once', () => {
+    // 1 request/s, 2 at once: each visit is held 2 s. The first visit (at 1 s) covers 1-3 s.
+    expect(rateFloor([2500], 1, 2)).toEqual({ visitEveryMs: 1000, p50Ms: 0, p99Ms: 0 });
+  });
+
+  it('a job not seen goes back to the end of the line and is visited again once its hold ends', () => {
+    // Visits: A at 1 s (held to 2 s, A ends at 10 s: not seen), B at 2 s (ended at 0: seen, 2 s late),
+    // then A again at max(3, 2) = 3 s, 4 s, ... until a hold covers 10 s: the visit at 9 s.
+    expect(rateFloor([10_000, 0], 1, 1)).toEqual({ visitEveryMs: 2000, p50Ms: 2000, p99Ms: 2000 });
+    const one = rateFloor([10_000], 1, 1);
+    expect(one.p50Ms).toBe(0);
+  });
+
+  it('matches the W1 figure of issue 14: 10,000 jobs over 60 s at 2,000 per 10 s, 400 at once', () => {
+    const completions = Array.from({ length: 10_000 }, (_, i) => (i * 60_000) / 10_000);
+    // Any fixed order: the floor does not depend much on which order the jobs are visited in.
+    const shuffled = completions.map((_, i) => completions[(i * 7919) % 10_000]!);
+    const floor = rateFloor(shuffled, 200, 400);
+    expect(floor.visitEveryMs).toBe(50_000);
+    expect(floor.p50Ms).toBeGreaterThan(18_000);
+    expect(floor.p50Ms).toBeLessThan(22_000);
+    expect(floor.p99Ms).toBeGreaterThan(44_000);
+    expect(floor.p99Ms).toBeLessThan(48_000);
+  });
+});
