@@ -244,6 +244,8 @@ describe('node:http transport against the emulator', () => {
       apiKey: KEY,
       seed: 14,
       workers: 4,
+      // The final output of a streamed job is the list of its chunks, as with return_aggregate_stream.
+      returnAggregateStream: true,
       handler: async function* (job) {
         const { n } = job.input as { n: number };
         for (let i = 0; i < n; i++) yield { i };
