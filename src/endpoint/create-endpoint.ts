@@ -1,5 +1,16 @@
 import * as t from 'io-ts';
-import { AsyncSubject, catchError, defer, distinctUntilChanged, filter, map, tap, type Observable } from 'rxjs';
+import {
+  AsyncSubject,
+  catchError,
+  defer,
+  distinctUntilChanged,
+  filter,
+  map,
+  of,
+  switchMap,
+  tap,
+  type Observable,
+} from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { encodeJobRequest } from '../codecs/job-request.js';
 import { JobStateCodec, type JobState } from '../codecs/job-state.js';
@@ -12,15 +23,17 @@ import {
   type StreamChunk,
 } from '../codecs/responses.js';
 import { InvalidInputError, isRunpodError, TimeoutError } from '../errors.js';
+import { createDeadlineBoard } from '../internal/deadline-board.js';
 import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
 import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
-import { followJob, type FollowDeps } from './follow-job.js';
-import { createSend, describeError } from './http.js';
+import { createFollower } from './follower.js';
+import { createSend, describeError, HAND_OVER_MS } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
+import { pollJob } from './poll-job.js';
 import { createStreamHold } from './stream-hold.js';
 import { streamJob } from './stream-job.js';
 
@@ -100,14 +113,26 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       deadlineAt,
       untilDeadline: true,
     }).pipe(map(withOutput));
-  /** What {@link followJob} reads with, for a follow phase that ends at `deadlineAt`. */
-  const followDeps = (deadlineAt: number): FollowDeps<O> => ({
-    status: (id) => status(id, undefined, deadlineAt),
-    statusSync: (id, wait) => statusSync(id, wait, deadlineAt),
+  /** Every job this endpoint object follows, in one registry, its status requests sent by one loop. */
+  const follower = createFollower<O>({
+    status: (id, deadlineAt) => status(id, undefined, deadlineAt),
+    statusSync,
     scheduler,
     polling: resolved.polling,
     longPollWait: resolved.longPollWait,
+    slots: resolved.concurrency === false ? Infinity : resolved.concurrency.status,
+    contendedWait: HAND_OVER_MS,
   });
+  /** The deadlines of `watch`, `submit` and `runSync`, on one timer. */
+  const deadlines = createDeadlineBoard(scheduler);
+  /**
+   * The states of the job `first` names, from `first` on: fixed-interval `/status` polls with
+   * `pollInterval`, the follower otherwise.
+   */
+  const followFrom = (first: JobState<O>, deadlineAt: number, pollInterval?: number): Observable<JobState<O>> =>
+    pollInterval === undefined
+      ? follower.follow(first.id, first, deadlineAt)
+      : of(first).pipe(pollJob((id) => status(id, undefined, deadlineAt), pollInterval, scheduler));
 
   /** Reports the id a creating answer brings, as soon as it arrives. */
   const reportCreated = <S extends { readonly id: string }>(route: 'run' | 'runsync' | 'retry') =>
@@ -191,7 +216,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         });
       };
       return follow(created, deadlineAt).pipe(
-        withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
+        deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
         tap({
           next: (state) => {
             last = state;
@@ -258,7 +283,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
             onWire,
           }).pipe(reportCreated('runsync'), map(withOutput));
         },
-        (created, deadlineAt) => created.pipe(followJob(followDeps(deadlineAt), { deadlineAt })),
+        (created, deadlineAt) => created.pipe(switchMap((first) => followFrom(first, deadlineAt))),
       ).pipe(filter((state) => isTerminal(state))),
 
     status: (id, options) => defer(() => status(checkJobId(id), checkMs('timeout', options?.timeout))),
@@ -269,10 +294,14 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         const deadlineAt = scheduler.now() + timeout;
-        return untilTerminal(
-          status(jobId, undefined, deadlineAt).pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval })),
-        ).pipe(
-          withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
+        const states =
+          pollInterval === undefined
+            ? follower.follow(jobId, undefined, deadlineAt)
+            : status(jobId, undefined, deadlineAt).pipe(
+                switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
+              );
+        return untilTerminal(states).pipe(
+          deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
         );
       }),
 
@@ -310,7 +339,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           (deadlineAt, onWire) =>
             queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire),
           (created, deadlineAt) =>
-            untilTerminal(created.pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval }))),
+            untilTerminal(created.pipe(switchMap((first) => followFrom(first, deadlineAt, pollInterval)))),
         );
       }),
 
