@@ -113,6 +113,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       deadlineAt,
       untilDeadline: true,
     }).pipe(map(withOutput));
+  const statusSlots = resolved.concurrency === false ? Infinity : resolved.concurrency.status;
   /** Every job this endpoint object follows, in one registry, its status requests sent by one loop. */
   const follower = createFollower<O>({
     status: (id, deadlineAt) => status(id, undefined, deadlineAt),
@@ -120,8 +121,13 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     scheduler,
     polling: resolved.polling,
     longPollWait: resolved.longPollWait,
-    slots: resolved.concurrency === false ? Infinity : resolved.concurrency.status,
-    contendedWait: HAND_OVER_MS,
+    slots: statusSlots,
+    // Holds this long keep every slot busy at exactly the status group's rate (RunPod's: 400 slots
+    // × 2 s = 2,000 requests per 10 s).
+    contendedWait:
+      resolved.statusRateLimit === false || statusSlots === Infinity
+        ? HAND_OVER_MS
+        : (statusSlots * resolved.statusRateLimit.window) / resolved.statusRateLimit.limit,
   });
   /** The deadlines of `watch`, `submit` and `runSync`, on one timer. */
   const deadlines = createDeadlineBoard(scheduler);
