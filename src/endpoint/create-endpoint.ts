@@ -27,8 +27,9 @@ import { createDeadlineBoard } from '../internal/deadline-board.js';
 import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
+import { RUNPOD_RATE_WINDOW } from '../runpod-limits.js';
 import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
-import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig } from './config.js';
+import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig, type RateLimit } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { createFollower } from './follower.js';
 import { createSend, describeError, HAND_OVER_MS } from './http.js';
@@ -50,6 +51,18 @@ function checkMs(name: string, value: number | undefined, allowInfinity = false)
     throw new InvalidInputError(`${name} must be a positive number of ms, at most ${MAX_DELAY_MS}`);
   }
   return value;
+}
+
+/**
+ * How long a follower's long-poll holds while other jobs wait: the pool's hand-over time
+ * ({@link HAND_OVER_MS}, a fifth of RunPod's window) scaled to the status window, and never so
+ * short that the slots would turn over faster than the status rate allows (RunPod's numbers:
+ * 400 slots × 2 s = 2,000 requests per 10 s, both give 2 s).
+ */
+function contendedHold(slots: number, rate: RateLimit | false): number {
+  if (rate === false) return HAND_OVER_MS;
+  const scaled = (HAND_OVER_MS * rate.window) / RUNPOD_RATE_WINDOW;
+  return slots === Infinity ? scaled : Math.max(scaled, (slots * rate.window) / rate.limit);
 }
 
 /** `error`, carrying `jobId` when it is a runpod-rx error that names no job yet. */
@@ -122,23 +135,18 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     polling: resolved.polling,
     longPollWait: resolved.longPollWait,
     slots: statusSlots,
-    // Holds this long keep every slot busy at exactly the status group's rate (RunPod's: 400 slots
-    // × 2 s = 2,000 requests per 10 s).
-    contendedWait:
-      resolved.statusRateLimit === false || statusSlots === Infinity
-        ? HAND_OVER_MS
-        : (statusSlots * resolved.statusRateLimit.window) / resolved.statusRateLimit.limit,
+    contendedWait: contendedHold(statusSlots, resolved.statusRateLimit),
   });
   /** The deadlines of `watch`, `submit` and `runSync`, on one timer. */
   const deadlines = createDeadlineBoard(scheduler);
   /**
-   * The states of the job `first` names, from `first` on: fixed-interval `/status` polls with
-   * `pollInterval`, the follower otherwise.
+   * The changed states of the job `first` names, from `first` on, until the terminal one:
+   * fixed-interval `/status` polls with `pollInterval`, the follower otherwise.
    */
   const followFrom = (first: JobState<O>, deadlineAt: number, pollInterval?: number): Observable<JobState<O>> =>
     pollInterval === undefined
       ? follower.follow(first.id, first, deadlineAt)
-      : of(first).pipe(pollJob((id) => status(id, undefined, deadlineAt), pollInterval, scheduler));
+      : untilTerminal(of(first).pipe(pollJob((id) => status(id, undefined, deadlineAt), pollInterval, scheduler)));
 
   /** Reports the id a creating answer brings, as soon as it arrives. */
   const reportCreated = <S extends { readonly id: string }>(route: 'run' | 'runsync' | 'retry') =>
@@ -303,10 +311,12 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const states =
           pollInterval === undefined
             ? follower.follow(jobId, undefined, deadlineAt)
-            : status(jobId, undefined, deadlineAt).pipe(
-                switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
+            : untilTerminal(
+                status(jobId, undefined, deadlineAt).pipe(
+                  switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
+                ),
               );
-        return untilTerminal(states).pipe(
+        return states.pipe(
           deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
         );
       }),
@@ -344,8 +354,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           options,
           (deadlineAt, onWire) =>
             queueJob(encodeJobRequest(request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire),
-          (created, deadlineAt) =>
-            untilTerminal(created.pipe(switchMap((first) => followFrom(first, deadlineAt, pollInterval)))),
+          (created, deadlineAt) => created.pipe(switchMap((first) => followFrom(first, deadlineAt, pollInterval))),
         );
       }),
 

@@ -27,7 +27,8 @@ export interface Follower<O> {
   /**
    * Cold: follows job `id` until its terminal state. Emits `first` (a creating call's answer) or,
    * without it, the job's current state (from `/status`, or at once when the job is followed
-   * already), then every state fetched after it, the terminal one included, then completes.
+   * already), then every changed state fetched after it (a new status or a new progress output),
+   * the terminal one included, then completes.
    * Subscribers of one job share its requests; the last one to leave aborts the request in flight.
    * `deadlineAt` bounds the long-poll waits and the retries (the latest of the subscribers' counts).
    */
@@ -47,8 +48,9 @@ interface Entry<O> {
   readonly seq: number;
   /** Last state fetched; `undefined` until the first. */
   state: JobState<O> | undefined;
-  /** Each subscriber, with its `deadlineAt`. */
-  readonly subscribers: Map<Subscriber<JobState<O>>, number>;
+  /** The subscribers (most jobs have one: arrays cost less than a Map), and each one's `deadlineAt`. */
+  readonly subscribers: Subscriber<JobState<O>>[];
+  readonly deadlines: number[];
   deadlineAt: number;
   /** Waiting for a request; `stamp` tells its current place in the queues from stale ones. */
   ready: boolean;
@@ -56,6 +58,8 @@ interface Entry<O> {
   request: Subscription | undefined;
   /** A pacing, backoff or poll-interval wait before the next request. */
   pause: Subscription | undefined;
+  /** When a long hold started while no other job waited (a hand-over may cut it short). */
+  holdingSince: number | undefined;
   longPolling: boolean;
   lastLongPoll: number | undefined;
   backoff: GrowingDelay | undefined;
@@ -83,6 +87,11 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   let stamps = 0;
   let ready = 0;
   let inFlight = 0;
+  /** Jobs in a pause before their next request: they will want a slot soon. */
+  let paused = 0;
+  /** Jobs whose long-poll holds long, started while no other job waited. */
+  const holding = new Set<Entry<O>>();
+  let handOver: Subscription | undefined;
   let picks = 0;
   const byStamp = (a: Place<O>, b: Place<O>) => a.stamp < b.stamp;
   const fresh = new MinHeap<Place<O>>(byStamp);
@@ -126,6 +135,35 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     return take(fresh) ?? take(running) ?? take(queued) ?? take(rotation);
   };
 
+  /** Stops the request in flight of `entry`, if any. */
+  const abort = (entry: Entry<O>): void => {
+    holding.delete(entry);
+    if (entry.request === undefined) return;
+    const request = entry.request;
+    entry.request = undefined;
+    inFlight--;
+    request.unsubscribe();
+  };
+
+  /**
+   * Jobs wait while every slot is taken: long holds that started before anyone waited and have
+   * lasted `contendedWait` are stopped (one per waiting job) and their jobs queued again; a
+   * long-poll can be sent again later at no cost.
+   */
+  const handOverNow = (): void => {
+    handOver = undefined;
+    const now = scheduler.now();
+    let due = ready;
+    for (const entry of [...holding]) {
+      if (due <= 0) break;
+      if (now - entry.holdingSince! < deps.contendedWait) continue;
+      abort(entry);
+      makeReady(entry);
+      due--;
+    }
+    pump();
+  };
+
   let pumping = false;
   /** Starts requests while slots are free and jobs wait. */
   const pump = (): void => {
@@ -141,6 +179,12 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     } finally {
       pumping = false;
     }
+    if (ready > 0 && holding.size > 0) {
+      handOver ??= scheduler.schedule(handOverNow, deps.contendedWait);
+    } else {
+      handOver?.unsubscribe();
+      handOver = undefined;
+    }
   };
 
   const pauseThen = (entry: Entry<O>, ms: number): void => {
@@ -148,8 +192,10 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       makeReady(entry);
       return;
     }
+    paused++;
     entry.pause = scheduler.schedule(() => {
       entry.pause = undefined;
+      paused--;
       makeReady(entry);
       pump();
     }, ms);
@@ -158,14 +204,12 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const remove = (entry: Entry<O>): void => {
     if (entries.get(entry.id) === entry) entries.delete(entry.id);
     unready(entry);
-    entry.pause?.unsubscribe();
-    entry.pause = undefined;
-    if (entry.request !== undefined) {
-      const request = entry.request;
-      entry.request = undefined;
-      inFlight--;
-      request.unsubscribe();
+    if (entry.pause !== undefined) {
+      entry.pause.unsubscribe();
+      entry.pause = undefined;
+      paused--;
     }
+    abort(entry);
   };
 
   const longPoll = (entry: Entry<O>, wait: number): Observable<JobState<O>> =>
@@ -187,8 +231,15 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       request = deps.status(entry.id, entry.deadlineAt);
     } else {
       wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - startedAt));
-      // Others wait for a slot this request could free: hold it only briefly.
-      if (ready > deps.slots - inFlight - 1) wait = Math.min(wait, deps.contendedWait);
+      // Others wait (or soon will) for a slot this request could free: hold it only long enough
+      // for each of them to get a turn within about `contendedWait`, never shorter than that.
+      const waiting = ready + paused;
+      if (waiting > deps.slots - inFlight - 1) {
+        wait = Math.min(wait, Math.max(deps.contendedWait, (deps.contendedWait * deps.slots) / waiting));
+      } else if (wait > deps.contendedWait) {
+        entry.holdingSince = startedAt;
+        holding.add(entry);
+      }
       entry.lastLongPoll = startedAt;
       request = longPoll(entry, wait);
     }
@@ -196,7 +247,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      if (entry.request !== undefined) entry.request = undefined;
+      entry.request = undefined;
+      holding.delete(entry);
       inFlight--;
       return true;
     };
@@ -208,7 +260,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       error: (error: unknown) => {
         if (!settle()) return;
         remove(entry);
-        for (const subscriber of [...entry.subscribers.keys()]) subscriber.error(error);
+        for (const subscriber of [...entry.subscribers]) subscriber.error(error);
         pump();
       },
       complete: () => undefined,
@@ -220,13 +272,15 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const previous = entry.state;
     entry.state = state;
     const terminal = isTerminal(state);
+    const changed = previous === undefined || !sameState(state, previous);
     if (terminal) remove(entry);
-    for (const subscriber of [...entry.subscribers.keys()]) {
-      subscriber.next(state);
-      if (terminal) subscriber.complete();
+    if (changed || terminal) {
+      for (const subscriber of [...entry.subscribers]) {
+        subscriber.next(state);
+        if (terminal) subscriber.complete();
+      }
     }
     if (!terminal && entries.get(entry.id) === entry) {
-      const changed = previous === undefined || !sameState(state, previous);
       const backoff = (entry.backoff ??= createGrowingDelay(deps.polling));
       if (!entry.longPolling) {
         if (changed) backoff.reset();
@@ -265,12 +319,14 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           id,
           seq: seq++,
           state: known,
-          subscribers: new Map(),
+          subscribers: [],
+          deadlines: [],
           deadlineAt,
           ready: false,
           stamp: 0,
           request: undefined,
           pause: undefined,
+          holdingSince: undefined,
           longPolling: true,
           lastLongPoll: undefined,
           backoff: undefined,
@@ -279,16 +335,20 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         makeReady(entry);
       }
       const followed = entry;
-      followed.subscribers.set(subscriber, deadlineAt);
+      followed.subscribers.push(subscriber);
+      followed.deadlines.push(deadlineAt);
       followed.deadlineAt = Math.max(followed.deadlineAt, deadlineAt);
       pump();
       return () => {
-        if (!followed.subscribers.delete(subscriber)) return;
-        if (followed.subscribers.size === 0) {
+        const index = followed.subscribers.indexOf(subscriber);
+        if (index === -1) return;
+        followed.subscribers.splice(index, 1);
+        followed.deadlines.splice(index, 1);
+        if (followed.subscribers.length === 0) {
           remove(followed);
           pump();
         } else {
-          followed.deadlineAt = Math.max(...followed.subscribers.values());
+          followed.deadlineAt = Math.max(...followed.deadlines);
         }
       };
     });

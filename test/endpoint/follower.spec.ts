@@ -87,6 +87,22 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('a job arriving while every slot holds long gets one after the hold time: the long-poll is stopped and sent again', () => {
+    rx.run(({ cold, flush }) => {
+      const { calls, follower } = oneSlot((id) => cold('5000ms r|', { r: state(id, 'COMPLETED') }));
+      const ended: string[] = [];
+      follower
+        .follow('p', state('p', 'IN_PROGRESS'), Infinity)
+        .subscribe({ complete: () => ended.push(`p@${rx.now()}`) });
+      cold('100ms x').subscribe(() =>
+        follower.follow('n', undefined, Infinity).subscribe({ complete: () => ended.push(`n@${rx.now()}`) }),
+      );
+      flush();
+      expect(calls).toEqual(['0 sync p 90000', '2100 status n', '2110 sync p 90000']);
+      expect(ended).toEqual(['n@2110', 'p@7110']);
+    });
+  });
+
   it('two subscribers of one job share its requests, a late one gets the known state at once', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, (req) =>

@@ -73,7 +73,14 @@ describe('one follower per endpoint object, against the emulator', () => {
       sends.map(({ at }) => at),
       WINDOW,
     );
+    const firstStates = sends.filter(({ event }) => event.type === 'request' && event.route === 'status').length;
+    const answered = timed.filter(({ event }) => event.type === 'response').length;
+    const notDoneAtFirst = new Set(ended.filter((state) => state.status !== 'COMPLETED').map((state) => state.id)).size;
     figures.w2 = {
+      notDoneAtFirst,
+      firstStates,
+      longPolls: sends.length - firstStates,
+      stopped: sends.length - answered,
       jobs: JOBS,
       statusRequests: sends.length,
       perJob: sends.length / JOBS,
