@@ -174,6 +174,19 @@ describe('the follower: one registry and one request loop per endpoint object', 
       ).toBe(4);
     });
   });
+  it("keeps RunPod's status rate by default: the 2,001st status-group request within 10 s waits for the window", () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('1ms r|', { r: json(completed) }), {
+        concurrency: false,
+      });
+      for (let i = 0; i < 2001; i++) endpoint.status('j1').subscribe();
+      flush();
+      const starts = fake.requests.map((r) => r.at);
+      expect(starts.filter((at) => at === 0)).toHaveLength(2000);
+      // The window plus the 2 % margin the client keeps for requests that arrive late.
+      expect(starts[2000]).toBe(10_200);
+    });
+  });
 });
 
 describe('the deadline board: every deadline on one timer', () => {
