@@ -108,7 +108,14 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const status = entry.state?.status;
     (status === undefined ? fresh : status === 'IN_PROGRESS' ? running : queued).push(place);
     rotation.push(place);
-    if (rotation.size > 1024 && rotation.size > 4 * ready) {
+    compact();
+  };
+
+  /** Drops stale places once they outnumber live ones, and every place once nothing is followed. */
+  const compact = (): void => {
+    if (entries.size === 0) {
+      for (const heap of [fresh, running, queued, rotation]) if (heap.size > 0) heap.retain(() => false);
+    } else if (rotation.size > 1024 && rotation.size > 4 * ready) {
       for (const heap of [fresh, running, queued, rotation]) heap.retain(live);
     }
   };
@@ -204,6 +211,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const remove = (entry: Entry<O>): void => {
     if (entries.get(entry.id) === entry) entries.delete(entry.id);
     unready(entry);
+    compact();
     if (entry.pause !== undefined) {
       entry.pause.unsubscribe();
       entry.pause = undefined;
