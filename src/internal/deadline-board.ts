@@ -72,8 +72,8 @@ export function createDeadlineBoard(scheduler: SchedulerLike): DeadlineBoard {
               };
               heap.push(deadline);
               live++;
-              settle();
               const subscription = source.subscribe(subscriber);
+              settle();
               return () => {
                 subscription.unsubscribe();
                 if (!deadline.live) return;
