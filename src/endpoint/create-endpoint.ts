@@ -8,6 +8,7 @@ import {
   map,
   of,
   switchMap,
+  takeWhile,
   tap,
   type Observable,
 } from 'rxjs';
@@ -28,7 +29,6 @@ import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { RUNPOD_RATE_WINDOW } from '../runpod-limits.js';
-import { takeUntilTerminal } from '../../operators/take-until-terminal.js';
 import { resolveConfig, RUNSYNC_WAIT, type EndpointConfig, type RateLimit } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { createFollower } from './follower.js';
@@ -164,7 +164,10 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 
   /** Emits each changed state and completes after the terminal one. */
   const untilTerminal = (states: Observable<JobState<O>>): Observable<JobState<O>> =>
-    states.pipe(distinctUntilChanged<JobState<O>>(sameState), takeUntilTerminal());
+    states.pipe(
+      distinctUntilChanged<JobState<O>>(sameState),
+      takeWhile((state) => !isTerminal(state), true),
+    );
 
   /**
    * The cancel of an abandoned job, detached from any subscriber: it waits its turn behind the
