@@ -15,7 +15,14 @@ export type {
   WatchOptions,
 } from './endpoint/endpoint.js';
 export { DEFAULT_BASE_URL } from './endpoint/config.js';
-export type { CancelRateLimit, EndpointCodecs, EndpointConfig, PollingPolicy, RetryPolicy } from './endpoint/config.js';
+export type {
+  CancelRateLimit,
+  EndpointCodecs,
+  EndpointConfig,
+  PollingPolicy,
+  RateLimit,
+  RetryPolicy,
+} from './endpoint/config.js';
 export type { StreamHoldPolicy } from './endpoint/stream-hold.js';
 export { RUNPOD_CONCURRENCY } from './runpod-rules.js';
 export type { ConcurrencyGroup, RouteGroup } from './runpod-rules.js';

@@ -41,15 +41,21 @@ export interface RetryPolicy {
 }
 
 /**
- * A sliding-window limit on cancels: at most `limit` per `window` ms.
+ * A sliding-window limit on one route group's requests: at most `limit` per `window` ms.
  * @category config
  */
-export interface CancelRateLimit {
-  /** Cancels per window. @default 100 */
+export interface RateLimit {
+  /** Requests per window. */
   readonly limit: number;
   /** Window length, in ms. @default 10000 */
   readonly window: number;
 }
+
+/**
+ * The limit on cancels (`cancelRateLimit`): a {@link RateLimit}, 100 per 10 s by default.
+ * @category config
+ */
+export type CancelRateLimit = RateLimit;
 
 /**
  * How `watch` polls `/status` when status-sync is not served.
@@ -162,6 +168,13 @@ export interface EndpointConfig<I = unknown, O = unknown, C = unknown> {
    * @default { limit: 100, window: 10000 } (RUNPOD_RATE_LIMITS.cancel per RUNPOD_RATE_WINDOW)
    */
   readonly cancelRateLimit?: OptionalFields<CancelRateLimit> | false | undefined;
+  /**
+   * Most requests of the status group (`/status`, `/status-sync`, `/stream`, retries included)
+   * sent per window, counted on the client and shared by every call of this endpoint object;
+   * `false` removes the limit. Fields not given keep RunPod's numbers.
+   * @default { limit: 2000, window: 10000 } (RUNPOD_RATE_LIMITS.status per RUNPOD_RATE_WINDOW)
+   */
+  readonly statusRateLimit?: OptionalFields<RateLimit> | false | undefined;
   /** Where env defaults are read. @default process.env when it exists */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -186,6 +199,7 @@ export interface ResolvedConfig<I, O, C> {
   readonly runsyncWait: number;
   readonly cancelPatience: number;
   readonly cancelRateLimit: CancelRateLimit | false;
+  readonly statusRateLimit: RateLimit | false;
   readonly codecs: EndpointCodecs<I, O, C>;
   readonly emit: (event: RunpodEvent) => void;
 }
@@ -297,13 +311,17 @@ function resolveRunsyncWait(value: number | undefined): number {
   return wait;
 }
 
-function resolveCancelRateLimit(value: EndpointConfig['cancelRateLimit']): CancelRateLimit | false {
+function resolveRateLimit(
+  name: 'cancelRateLimit' | 'statusRateLimit',
+  value: OptionalFields<RateLimit> | false | undefined,
+  group: 'cancel' | 'status',
+): RateLimit | false {
   if (value === false) return false;
-  const limit = withDefaults<CancelRateLimit>({ limit: RUNPOD_RATE_LIMITS.cancel, window: RUNPOD_RATE_WINDOW }, value);
+  const limit = withDefaults<RateLimit>({ limit: RUNPOD_RATE_LIMITS[group], window: RUNPOD_RATE_WINDOW }, value);
   if (!Number.isInteger(limit.limit) || limit.limit < 1) {
-    throw new ConfigError('cancelRateLimit.limit must be a whole number ≥ 1');
+    throw new ConfigError(`${name}.limit must be a whole number ≥ 1`);
   }
-  positive('cancelRateLimit.window', limit.window, 0);
+  positive(`${name}.window`, limit.window, 0);
   return limit;
 }
 
@@ -370,7 +388,8 @@ export function resolveConfig<I, O, C>(config: EndpointConfig<I, O, C>): Resolve
     },
     runsyncWait: resolveRunsyncWait(config.runsyncWait),
     cancelPatience: positive('cancelPatience', config.cancelPatience, 300_000),
-    cancelRateLimit: resolveCancelRateLimit(config.cancelRateLimit),
+    cancelRateLimit: resolveRateLimit('cancelRateLimit', config.cancelRateLimit, 'cancel'),
+    statusRateLimit: resolveRateLimit('statusRateLimit', config.statusRateLimit, 'status'),
     codecs: config.codecs ?? {},
     emit: onEvent
       ? (event) => {

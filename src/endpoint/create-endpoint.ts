@@ -6,6 +6,8 @@ import {
   distinctUntilChanged,
   filter,
   map,
+  of,
+  switchMap,
   tap,
   type MonoTypeOperatorFunction,
   type Observable,
@@ -22,17 +24,19 @@ import {
   type StreamChunk,
 } from '../codecs/responses.js';
 import { InvalidInputError, isRunpodError, TimeoutError } from '../errors.js';
+import { createDeadlineBoard } from '../internal/deadline-board.js';
 import { withDeadline } from '../internal/deadline.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../internal/take-until-terminal.js';
-import { LONG_POLL_WAITS } from '../runpod-rules.js';
-import { resolveConfig, type EndpointConfig } from './config.js';
+import { LONG_POLL_WAITS, RUNPOD_RATE_WINDOW } from '../runpod-rules.js';
+import { resolveConfig, type EndpointConfig, type RateLimit } from './config.js';
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followByWebhook } from './follow-by-webhook.js';
-import { followJob, type FollowDeps } from './follow-job.js';
-import { createSend, describeError, type CallSpec } from './http.js';
+import { createFollower } from './follower.js';
+import { createSend, describeError, HAND_OVER_MS, type CallSpec } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
+import { pollJob } from './poll-job.js';
 import { createStreamHold } from './stream-hold.js';
 import { streamJob } from './stream-job.js';
 
@@ -49,6 +53,18 @@ function checkMs(name: string, value: number | undefined, allowInfinity = false)
     throw new InvalidInputError(`${name} must be a positive number of ms, at most ${MAX_DELAY_MS}`);
   }
   return value;
+}
+
+/**
+ * How long a follower's long-poll holds while other jobs wait: the pool's hand-over time
+ * ({@link HAND_OVER_MS}, a fifth of RunPod's window) scaled to the status window, and never so
+ * short that the slots would turn over faster than the status rate allows (RunPod's numbers:
+ * 400 slots × 2 s = 2,000 requests per 10 s, both give 2 s).
+ */
+function contendedHold(slots: number, rate: RateLimit | false): number {
+  if (rate === false) return HAND_OVER_MS;
+  const scaled = (HAND_OVER_MS * rate.window) / RUNPOD_RATE_WINDOW;
+  return slots === Infinity ? scaled : Math.max(scaled, (slots * rate.window) / rate.limit);
 }
 
 /** `error`, carrying `jobId` when it is a runpod-rx error that names no job yet. */
@@ -133,14 +149,27 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       deadlineAt,
       untilDeadline: true,
     }).pipe(map(withOutput));
-  /** What {@link followJob} reads with, for a follow phase that ends at `deadlineAt`. */
-  const followDeps = (deadlineAt: number): FollowDeps<O> => ({
-    status: (id) => status(id, undefined, deadlineAt),
-    statusSync: (id, wait) => statusSync(id, wait, deadlineAt),
+  const statusSlots = resolved.concurrency === false ? Infinity : resolved.concurrency.status;
+  /** Every job this endpoint object follows, in one registry, its status requests sent by one loop. */
+  const follower = createFollower<O>({
+    status: (id, deadlineAt) => status(id, undefined, deadlineAt),
+    statusSync,
     scheduler,
     polling: resolved.polling,
     longPollWait: resolved.longPollWait,
+    slots: statusSlots,
+    contendedWait: contendedHold(statusSlots, resolved.statusRateLimit),
   });
+  /** The deadlines of `watch`, `submit` and `runSync`, on one timer. */
+  const deadlines = createDeadlineBoard(scheduler);
+  /**
+   * The changed states of the job `first` names, from `first` on, until the terminal one:
+   * fixed-interval `/status` polls with `pollInterval`, the follower otherwise.
+   */
+  const followFrom = (first: JobState<O>, deadlineAt: number, pollInterval?: number): Observable<JobState<O>> =>
+    pollInterval === undefined
+      ? follower.follow(first.id, first, deadlineAt)
+      : untilTerminal(of(first).pipe(pollJob((id) => status(id, undefined, deadlineAt), pollInterval, scheduler)));
 
   /** Reports the id a creating answer brings, as soon as it arrives. */
   const reportCreated = <S extends { readonly id: string }>(route: 'run' | 'runsync' | 'retry') =>
@@ -171,17 +200,24 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
   } => {
     const receiver = options?.webhooks === false ? undefined : (options?.webhooks ?? resolved.webhooks);
     if (receiver === undefined || request.webhook !== undefined) {
-      return { request, follow: (deadlineAt) => followJob(followDeps(deadlineAt), { deadlineAt, pollInterval }) };
+      return {
+        request,
+        follow: (deadlineAt) => switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
+      };
     }
     return {
       request: { ...request, webhook: receiver.url },
-      follow: (deadlineAt) =>
-        followByWebhook<O>({
-          completion: (id) => receiver.completion(id).pipe(map((state) => withOutput(state as JobState<O>))),
-          status: (id) => status(id, undefined, deadlineAt),
-          scheduler,
-          sweepInterval: resolved.webhookSweepInterval,
-        }),
+      follow: (deadlineAt) => (created) =>
+        untilTerminal(
+          created.pipe(
+            followByWebhook<O>({
+              completion: (id) => receiver.completion(id).pipe(map((state) => withOutput(state as JobState<O>))),
+              status: (id) => status(id, undefined, deadlineAt),
+              scheduler,
+              sweepInterval: resolved.webhookSweepInterval,
+            }),
+          ),
+        ),
     };
   };
 
@@ -254,7 +290,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         });
       };
       return follow(created, deadlineAt).pipe(
-        withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
+        deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, last?.id)),
         tap({
           next: (state) => {
             last = state;
@@ -328,10 +364,16 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
         const deadlineAt = scheduler.now() + timeout;
-        return untilTerminal(
-          status(jobId, undefined, deadlineAt).pipe(followJob(followDeps(deadlineAt), { deadlineAt, pollInterval })),
-        ).pipe(
-          withDeadline(timeout, scheduler, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
+        const states =
+          pollInterval === undefined
+            ? follower.follow(jobId, undefined, deadlineAt)
+            : untilTerminal(
+                status(jobId, undefined, deadlineAt).pipe(
+                  switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
+                ),
+              );
+        return states.pipe(
+          deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
         );
       }),
 
@@ -368,7 +410,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
           options,
           (deadlineAt, onWire) =>
             queueJob(encodeJobRequest(plan.request, encodeInput, resolved.payloadLimits.run), deadlineAt, onWire),
-          (created, deadlineAt) => untilTerminal(created.pipe(plan.follow(deadlineAt))),
+          (created, deadlineAt) => created.pipe(plan.follow(deadlineAt)),
         );
       }),
 

@@ -20,11 +20,11 @@ import {
 import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { parseRetryAfter } from '../internal/retry-after.js';
 import { retryWithBackoff } from '../internal/retry-with-backoff.js';
-import { createRateWindow, defaultMargin } from '../internal/rate-window.js';
+import { createRateWindow, defaultMargin, type RateWindow } from '../internal/rate-window.js';
 import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
 import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
-import { routeGroupOf, type ConcurrencyGroup } from '../runpod-rules.js';
-import type { ResolvedConfig } from './config.js';
+import { routeGroupOf, type ConcurrencyGroup, type RouteGroup } from '../runpod-rules.js';
+import type { RateLimit, ResolvedConfig } from './config.js';
 
 /** One call to the RunPod API, before it becomes an {@link HttpRequest}. */
 export interface CallSpec<A> {
@@ -85,7 +85,7 @@ const ROUTE_CLASS: Record<RouteName, keyof typeof RETRYABLE> = {
 const PREEMPTIBLE: ReadonlySet<RouteName> = new Set<RouteName>(['status-sync', 'stream']);
 
 /** Under contention a long-poll holds its slot at most this long (2,000 slots·s ≈ RunPod's 2,000 requests / 10 s). */
-const HAND_OVER_MS = 2_000;
+export const HAND_OVER_MS = 2_000;
 
 /** `name: message` of an error, for events (never a body or a header). */
 export function describeError(error: unknown): string {
@@ -154,19 +154,17 @@ export function createSend(config: SendConfig): Send {
     return pool;
   };
 
-  // RunPod allows 100 cancels per 10 s: past it, cancels of abandoned jobs would only draw 429s.
-  const cancelRate =
-    config.cancelRateLimit === false
-      ? undefined
-      : createRateWindow(
-          config.cancelRateLimit.limit,
-          config.cancelRateLimit.window + defaultMargin(config.cancelRateLimit.window),
-          scheduler,
-        );
+  const windowOf = (limit: RateLimit | false): RateWindow | undefined =>
+    limit === false ? undefined : createRateWindow(limit.limit, limit.window + defaultMargin(limit.window), scheduler);
+  // RunPod allows 100 cancels and 2,000 status-group requests per 10 s: past that, only 429s.
+  const rates: Partial<Record<RouteGroup, RateWindow>> = {
+    cancel: windowOf(config.cancelRateLimit),
+    status: windowOf(config.statusRateLimit),
+  };
 
   return <A>(spec: CallSpec<A>): Observable<A> => {
     const pool = poolOf(spec.route);
-    const rate = routeGroupOf(spec.route) === 'cancel' ? cancelRate : undefined;
+    const rate = rates[routeGroupOf(spec.route)];
     const base = `/${config.endpointId}${spec.path}`;
     const headers = spec.body === undefined ? headersWithoutBody : headersWithBody;
 

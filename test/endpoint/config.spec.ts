@@ -104,6 +104,16 @@ describe('createEndpoint configuration', () => {
       { apiKey: 'k', endpointId: 'ep', cancelRateLimit: { window: 0 } },
       'cancelRateLimit.window must be a positive number of ms, at most 2147483647',
     ],
+    [
+      'a status rate limit of 1.5',
+      { apiKey: 'k', endpointId: 'ep', statusRateLimit: { limit: 1.5 } },
+      'statusRateLimit.limit must be a whole number ≥ 1',
+    ],
+    [
+      'a negative status rate window',
+      { apiKey: 'k', endpointId: 'ep', statusRateLimit: { window: -1 } },
+      'statusRateLimit.window must be a positive number of ms, at most 2147483647',
+    ],
   ])('throws ConfigError synchronously for %s', (_, config, message) => {
     let thrown: unknown;
     try {

@@ -204,7 +204,10 @@ describe('watch', () => {
       }
       flush();
       expect(fake.maxInFlight()).toBe(2);
-      // Long-polls started while others wait hold 2 s, so the two slots take turns.
+      // First states first; then long-polls started while others wait hold 2 s, and the slots go to
+      // the queue's head (a, b: a FIFO queue starts them first), one pick in ten to the job that
+      // waited longest (c at 4002). Same 12 requests and the same completions as taking turns.
+      // The hold under contention is 2 s × slots / jobs waiting, at least 2 s.
       expect(fake.requests.map((r) => `${r.at}-${r.endedAt} ${r.path}`)).toEqual([
         '0-1 /ep1/status/a',
         '0-1 /ep1/status/b',
@@ -212,14 +215,14 @@ describe('watch', () => {
         '1-2 /ep1/status/d',
         '2-2002 /ep1/status-sync/a?wait=2000',
         '2-2002 /ep1/status-sync/b?wait=2000',
-        '2002-4002 /ep1/status-sync/c?wait=2000',
-        '2002-4002 /ep1/status-sync/d?wait=2000',
+        '2002-4002 /ep1/status-sync/a?wait=2000',
+        '2002-4002 /ep1/status-sync/b?wait=2000',
         '4002-5000 /ep1/status-sync/a?wait=2000',
-        '4002-5000 /ep1/status-sync/b?wait=2000',
-        '5000-5000 /ep1/status-sync/c?wait=2000',
+        '4002-5000 /ep1/status-sync/c?wait=2000',
+        '5000-5000 /ep1/status-sync/b?wait=4000', // one job waits for two slots: a 4 s hold gives it a turn
         '5000-5000 /ep1/status-sync/d?wait=90000',
       ]);
-      expect(ended).toEqual(['a COMPLETED @5000', 'b COMPLETED @5000', 'c COMPLETED @5000', 'd COMPLETED @5000']);
+      expect(ended).toEqual(['a COMPLETED @5000', 'c COMPLETED @5000', 'b COMPLETED @5000', 'd COMPLETED @5000']);
       fake.verify();
     });
   });

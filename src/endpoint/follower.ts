@@ -1,0 +1,365 @@
+import { catchError, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { isTerminal } from '../codecs/job-status.js';
+import type { JobState } from '../codecs/job-state.js';
+import { isHttpError, isNotFoundError } from '../errors.js';
+import { MinHeap } from '../internal/min-heap.js';
+import { createGrowingDelay, MIN_REQUEST_GAP_MS, QUICK_ANSWER_MS, type GrowingDelay } from '../internal/pacing.js';
+import { sameState } from '../internal/same-state.js';
+import type { PollingPolicy } from './config.js';
+
+/** What {@link createFollower} needs from the endpoint. */
+export interface FollowerDeps<O> {
+  /** GET /status/{id}, its transient failures retried until `deadlineAt`. */
+  readonly status: (id: string, deadlineAt: number) => Observable<JobState<O>>;
+  /** GET /status-sync/{id}?wait=ms, its transient failures retried until `deadlineAt`. */
+  readonly statusSync: (id: string, waitMs: number, deadlineAt: number) => Observable<JobState<O>>;
+  readonly scheduler: SchedulerLike;
+  readonly polling: PollingPolicy;
+  readonly longPollWait: number;
+  /** Requests the follower keeps in flight at most: the status group's slots (`Infinity`: no limit). */
+  readonly slots: number;
+  /** The hold of a long-poll while other jobs wait for a request, in ms. */
+  readonly contendedWait: number;
+}
+
+/** One endpoint object's registry of followed jobs. */
+export interface Follower<O> {
+  /**
+   * Cold: follows job `id` until its terminal state. Emits `first` (a creating call's answer) or,
+   * without it, the job's current state (from `/status`, or at once when the job is followed
+   * already), then every changed state fetched after it (a new status or a new progress output),
+   * the terminal one included, then completes.
+   * Subscribers of one job share its requests; the last one to leave aborts the request in flight.
+   * `deadlineAt` bounds the long-poll waits and the retries (the latest of the subscribers' counts).
+   */
+  follow(id: string, first: JobState<O> | undefined, deadlineAt: number): Observable<JobState<O>>;
+  /** Jobs followed now. */
+  followed(): number;
+  /** Requests in flight now. */
+  inFlight(): number;
+}
+
+/** One pick in this many goes to the job that has waited longest, whatever its state: no job starves. */
+const SWEEP_EVERY = 10;
+
+interface Entry<O> {
+  readonly id: string;
+  /** Registration order: the queue's head is the lowest one still `IN_QUEUE`. */
+  readonly seq: number;
+  /** Last state fetched; `undefined` until the first. */
+  state: JobState<O> | undefined;
+  /** The subscribers (most jobs have one: arrays cost less than a Map), and each one's `deadlineAt`. */
+  readonly subscribers: Subscriber<JobState<O>>[];
+  readonly deadlines: number[];
+  deadlineAt: number;
+  /** Waiting for a request; `stamp` tells its current place in the queues from stale ones. */
+  ready: boolean;
+  stamp: number;
+  request: Subscription | undefined;
+  /** A pacing, backoff or poll-interval wait before the next request. */
+  pause: Subscription | undefined;
+  /** When a long hold started while no other job waited (a hand-over may cut it short). */
+  holdingSince: number | undefined;
+  longPolling: boolean;
+  lastLongPoll: number | undefined;
+  backoff: GrowingDelay | undefined;
+}
+
+interface Place<O> {
+  readonly entry: Entry<O>;
+  readonly stamp: number;
+}
+
+/**
+ * Creates the follower of one endpoint object: one registry of followed jobs, and one loop that
+ * sends their status requests, at most `slots` at a time. When a request slot frees, the loop
+ * picks, in order: a job with no state yet (its first state), an `IN_PROGRESS` job, the oldest job
+ * still queued; one pick in {@link SWEEP_EVERY} goes to the job waiting longest. Long-polls hold
+ * `longPollWait` (or until the deadline) while no other job waits, `contendedWait` otherwise, so
+ * the slots turn over at RunPod's request rate. A job's long-polls start at least
+ * {@link MIN_REQUEST_GAP_MS} apart, a quick unchanged answer backs off, and a 405 (or a 404 that
+ * `/status` contradicts) switches that job to polling `/status` with a growing interval.
+ */
+export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
+  const { scheduler } = deps;
+  const entries = new Map<string, Entry<O>>();
+  let seq = 0;
+  let stamps = 0;
+  let ready = 0;
+  let inFlight = 0;
+  /** Jobs in a pause before their next request: they will want a slot soon. */
+  let paused = 0;
+  /** Jobs whose long-poll holds long, started while no other job waited. */
+  const holding = new Set<Entry<O>>();
+  let handOver: Subscription | undefined;
+  let picks = 0;
+  const byStamp = (a: Place<O>, b: Place<O>) => a.stamp < b.stamp;
+  const fresh = new MinHeap<Place<O>>(byStamp);
+  const running = new MinHeap<Place<O>>(byStamp);
+  const queued = new MinHeap<Place<O>>((a, b) => a.entry.seq < b.entry.seq);
+  const rotation = new MinHeap<Place<O>>(byStamp);
+  const live = (place: Place<O>) => place.entry.ready && place.entry.stamp === place.stamp;
+
+  const makeReady = (entry: Entry<O>): void => {
+    entry.ready = true;
+    ready++;
+    const place = { entry, stamp: ++stamps };
+    entry.stamp = place.stamp;
+    const status = entry.state?.status;
+    (status === undefined ? fresh : status === 'IN_PROGRESS' ? running : queued).push(place);
+    rotation.push(place);
+    compact();
+  };
+
+  /** Drops stale places once they outnumber live ones, and every place once nothing is followed. */
+  const compact = (): void => {
+    if (entries.size === 0) {
+      for (const heap of [fresh, running, queued, rotation]) if (heap.size > 0) heap.retain(() => false);
+    } else if (rotation.size > 1024 && rotation.size > 4 * ready) {
+      for (const heap of [fresh, running, queued, rotation]) heap.retain(live);
+    }
+  };
+
+  const unready = (entry: Entry<O>): void => {
+    if (!entry.ready) return;
+    entry.ready = false;
+    ready--;
+  };
+
+  const take = (heap: MinHeap<Place<O>>): Entry<O> | undefined => {
+    for (let place = heap.pop(); place !== undefined; place = heap.pop()) {
+      if (live(place)) return place.entry;
+    }
+    return undefined;
+  };
+
+  const pick = (): Entry<O> | undefined => {
+    picks++;
+    if (picks % SWEEP_EVERY === 0) {
+      const swept = take(rotation);
+      if (swept !== undefined) return swept;
+    }
+    return take(fresh) ?? take(running) ?? take(queued) ?? take(rotation);
+  };
+
+  /** Stops the request in flight of `entry`, if any. */
+  const abort = (entry: Entry<O>): void => {
+    holding.delete(entry);
+    if (entry.request === undefined) return;
+    const request = entry.request;
+    entry.request = undefined;
+    inFlight--;
+    request.unsubscribe();
+  };
+
+  /**
+   * Jobs wait while every slot is taken: long holds that started before anyone waited and have
+   * lasted `contendedWait` are stopped (one per waiting job) and their jobs queued again; a
+   * long-poll can be sent again later at no cost.
+   */
+  const handOverNow = (): void => {
+    handOver = undefined;
+    const now = scheduler.now();
+    let due = ready;
+    for (const entry of [...holding]) {
+      if (due <= 0) break;
+      if (now - entry.holdingSince! < deps.contendedWait) continue;
+      abort(entry);
+      makeReady(entry);
+      due--;
+    }
+    pump();
+  };
+
+  let pumping = false;
+  /** Starts requests while slots are free and jobs wait. */
+  const pump = (): void => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (inFlight < deps.slots && ready > 0) {
+        const entry = pick();
+        if (entry === undefined) break;
+        unready(entry);
+        start(entry);
+      }
+    } finally {
+      pumping = false;
+    }
+    if (ready > 0 && holding.size > 0) {
+      handOver ??= scheduler.schedule(handOverNow, deps.contendedWait);
+    } else {
+      handOver?.unsubscribe();
+      handOver = undefined;
+    }
+  };
+
+  const pauseThen = (entry: Entry<O>, ms: number): void => {
+    if (ms <= 0) {
+      makeReady(entry);
+      return;
+    }
+    paused++;
+    entry.pause = scheduler.schedule(() => {
+      entry.pause = undefined;
+      paused--;
+      makeReady(entry);
+      pump();
+    }, ms);
+  };
+
+  const remove = (entry: Entry<O>): void => {
+    if (entries.get(entry.id) === entry) entries.delete(entry.id);
+    unready(entry);
+    compact();
+    if (entry.pause !== undefined) {
+      entry.pause.unsubscribe();
+      entry.pause = undefined;
+      paused--;
+    }
+    abort(entry);
+  };
+
+  const longPoll = (entry: Entry<O>, wait: number): Observable<JobState<O>> =>
+    deps.statusSync(entry.id, wait, entry.deadlineAt).pipe(
+      catchError((error: unknown) => {
+        const unsupported = isHttpError(error) && (error.status === 405 || error.status === 501);
+        if (!unsupported && !isNotFoundError(error)) throw error;
+        // 404 is ambiguous (route missing or job unknown): /status decides; its own 404 propagates.
+        entry.longPolling = false;
+        return deps.status(entry.id, entry.deadlineAt);
+      }),
+    );
+
+  const start = (entry: Entry<O>): void => {
+    const startedAt = scheduler.now();
+    let wait = 0;
+    let request: Observable<JobState<O>>;
+    if (entry.state === undefined || !entry.longPolling) {
+      request = deps.status(entry.id, entry.deadlineAt);
+    } else {
+      wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - startedAt));
+      // Others wait (or soon will) for a slot this request could free: hold it only long enough
+      // for each of them to get a turn within about `contendedWait`, never shorter than that.
+      const waiting = ready + paused;
+      if (waiting > deps.slots - inFlight - 1) {
+        wait = Math.min(wait, Math.max(deps.contendedWait, (deps.contendedWait * deps.slots) / waiting));
+      } else if (wait > deps.contendedWait) {
+        entry.holdingSince = startedAt;
+        holding.add(entry);
+      }
+      entry.lastLongPoll = startedAt;
+      request = longPoll(entry, wait);
+    }
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      entry.request = undefined;
+      holding.delete(entry);
+      inFlight--;
+      return true;
+    };
+    inFlight++;
+    const subscription = request.subscribe({
+      next: (state) => {
+        if (settle()) answer(entry, state, startedAt, wait);
+      },
+      error: (error: unknown) => {
+        if (!settle()) return;
+        remove(entry);
+        for (const subscriber of [...entry.subscribers]) subscriber.error(error);
+        pump();
+      },
+      complete: () => undefined,
+    });
+    if (!settled) entry.request = subscription;
+  };
+
+  const answer = (entry: Entry<O>, state: JobState<O>, startedAt: number, wait: number): void => {
+    const previous = entry.state;
+    entry.state = state;
+    const terminal = isTerminal(state);
+    const changed = previous === undefined || !sameState(state, previous);
+    if (terminal) remove(entry);
+    if (changed || terminal) {
+      for (const subscriber of [...entry.subscribers]) {
+        subscriber.next(state);
+        if (terminal) subscriber.complete();
+      }
+    }
+    if (!terminal && entries.get(entry.id) === entry) {
+      const backoff = (entry.backoff ??= createGrowingDelay(deps.polling));
+      if (!entry.longPolling) {
+        if (changed) backoff.reset();
+        pauseThen(entry, backoff.next());
+      } else if (
+        previous !== undefined &&
+        !changed &&
+        scheduler.now() - startedAt < Math.min(wait, QUICK_ANSWER_MS) &&
+        wait > 0
+      ) {
+        // A server that answers at once with nothing new would make this a hot loop: back off.
+        pauseThen(entry, backoff.next());
+      } else {
+        // At most ten long-polls a second per job, however quickly the answers change.
+        const gap = entry.lastLongPoll === undefined ? 0 : entry.lastLongPoll + MIN_REQUEST_GAP_MS - scheduler.now();
+        pauseThen(entry, gap);
+      }
+    }
+    pump();
+  };
+
+  const follow = (id: string, first: JobState<O> | undefined, deadlineAt: number): Observable<JobState<O>> =>
+    new Observable<JobState<O>>((subscriber) => {
+      let entry = entries.get(id);
+      const known = first ?? entry?.state;
+      if (known !== undefined) {
+        subscriber.next(known);
+        if (subscriber.closed) return; // it took what it wanted: nothing to follow
+        if (isTerminal(known)) {
+          subscriber.complete();
+          return;
+        }
+      }
+      if (entry === undefined) {
+        entry = {
+          id,
+          seq: seq++,
+          state: known,
+          subscribers: [],
+          deadlines: [],
+          deadlineAt,
+          ready: false,
+          stamp: 0,
+          request: undefined,
+          pause: undefined,
+          holdingSince: undefined,
+          longPolling: true,
+          lastLongPoll: undefined,
+          backoff: undefined,
+        };
+        entries.set(id, entry);
+        makeReady(entry);
+      }
+      const followed = entry;
+      followed.subscribers.push(subscriber);
+      followed.deadlines.push(deadlineAt);
+      followed.deadlineAt = Math.max(followed.deadlineAt, deadlineAt);
+      pump();
+      return () => {
+        const index = followed.subscribers.indexOf(subscriber);
+        if (index === -1) return;
+        followed.subscribers.splice(index, 1);
+        followed.deadlines.splice(index, 1);
+        if (followed.subscribers.length === 0) {
+          remove(followed);
+          pump();
+        } else {
+          followed.deadlineAt = Math.max(...followed.deadlines);
+        }
+      };
+    });
+
+  return { follow, followed: () => entries.size, inFlight: () => inFlight };
+}

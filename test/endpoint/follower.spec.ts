@@ -1,0 +1,238 @@
+import { NEVER, switchMap, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { TimeoutError, type JobState } from 'runpod-rx';
+import { json } from 'runpod-rx/testing';
+import { createFollower, type FollowerDeps } from '../../src/endpoint/follower';
+import { createDeadlineBoard } from '../../src/internal/deadline-board';
+import { maxInWindow } from '../../src/testing/peaks';
+import { fakeEndpoint } from '../helpers/endpoint';
+import { createTestScheduler } from '../helpers/test-scheduler';
+
+const queued: JobState = { id: 'j1', status: 'IN_QUEUE' };
+const completed: JobState = { id: 'j1', status: 'COMPLETED', output: 'done' };
+const state = (id: string, status: JobState['status']): JobState => ({ id, status });
+
+describe('the follower: one registry and one request loop per endpoint object', () => {
+  let rx: TestScheduler;
+  beforeEach(() => {
+    rx = createTestScheduler();
+  });
+
+  /** A follower of one slot whose reads are logged as `time route id wait`. */
+  const oneSlot = (answer: FollowerDeps<unknown>['statusSync']) => {
+    const calls: string[] = [];
+    const follower = createFollower<unknown>({
+      status: (id) => {
+        calls.push(`${rx.now()} status ${id}`);
+        return rx.createColdObservable('10ms r|', { r: state(id, 'COMPLETED') });
+      },
+      statusSync: (id, wait, deadlineAt) => {
+        calls.push(`${rx.now()} sync ${id} ${wait}`);
+        return answer(id, wait, deadlineAt);
+      },
+      scheduler: rx,
+      polling: { initialInterval: 500, maxInterval: 5000 },
+      longPollWait: 90_000,
+      slots: 1,
+      contendedWait: 2000,
+    });
+    return { calls, follower };
+  };
+
+  it('picks new entries first, then IN_PROGRESS jobs, then the oldest queued one; holds briefly while others wait', () => {
+    rx.run(({ cold, flush }) => {
+      const { calls, follower } = oneSlot((id) => cold('10ms r|', { r: state(id, 'COMPLETED') }));
+      const ended: string[] = [];
+      const follow = (id: string, first?: JobState) =>
+        follower.follow(id, first, Infinity).subscribe({ complete: () => ended.push(id) });
+      follow('holder');
+      follow('q1', state('q1', 'IN_QUEUE'));
+      follow('q2', state('q2', 'IN_QUEUE'));
+      follow('p', state('p', 'IN_PROGRESS'));
+      follow('n');
+      expect(follower.followed()).toBe(5);
+      flush();
+      expect(calls).toEqual([
+        '0 status holder',
+        '10 status n', // a new entry: its first state
+        '20 sync p 2000', // IN_PROGRESS before the queue; q1 and q2 wait, so a short hold
+        '30 sync q1 2000', // the queue's head before the younger q2
+        '40 sync q2 90000', // nobody else waits: the full hold
+      ]);
+      expect(ended).toEqual(['holder', 'n', 'p', 'q1', 'q2']);
+      expect(follower.followed()).toBe(0);
+      expect(follower.inFlight()).toBe(0);
+    });
+  });
+
+  it('one pick in ten goes to the job waiting longest, so a queued job is not starved by a running one', () => {
+    rx.run(({ cold, flush }) => {
+      // p stays IN_PROGRESS through every short hold and ends on its first full one; q ends at once.
+      const { calls, follower } = oneSlot((id, wait) =>
+        cold(`${Math.min(wait, 2000)}ms r|`, {
+          r: state(id, id === 'p' && wait === 2000 ? 'IN_PROGRESS' : 'COMPLETED'),
+        }),
+      );
+      follower.follow('holder', undefined, Infinity).subscribe();
+      follower.follow('p', state('p', 'IN_PROGRESS'), Infinity).subscribe();
+      follower.follow('q', state('q', 'IN_QUEUE'), Infinity).subscribe();
+      flush();
+      // Picks 2-9 go to the running p; pick 10 sweeps up q, which has waited since the start.
+      expect(calls).toEqual([
+        '0 status holder',
+        ...Array.from({ length: 8 }, (_, i) => `${10 + 2000 * i} sync p 2000`),
+        '16010 sync q 2000',
+        '18010 sync p 90000',
+      ]);
+    });
+  });
+
+  it('a job arriving while every slot holds long gets one after the hold time: the long-poll is stopped and sent again', () => {
+    rx.run(({ cold, flush }) => {
+      const { calls, follower } = oneSlot((id) => cold('5000ms r|', { r: state(id, 'COMPLETED') }));
+      const ended: string[] = [];
+      follower
+        .follow('p', state('p', 'IN_PROGRESS'), Infinity)
+        .subscribe({ complete: () => ended.push(`p@${rx.now()}`) });
+      cold('100ms x').subscribe(() =>
+        follower.follow('n', undefined, Infinity).subscribe({ complete: () => ended.push(`n@${rx.now()}`) }),
+      );
+      flush();
+      expect(calls).toEqual(['0 sync p 90000', '2100 status n', '2110 sync p 90000']);
+      expect(ended).toEqual(['n@2110', 'p@7110']);
+    });
+  });
+
+  it('two subscribers of one job share its requests, a late one gets the known state at once', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'status' ? cold('-r|', { r: json(queued) }) : cold('---r|', { r: json(completed) }),
+      );
+      expectObservable(endpoint.watch('j1')).toBe('-a--(b|)', { a: queued, b: completed });
+      expectObservable(endpoint.watch('j1')).toBe('-a--(b|)', { a: queued, b: completed });
+      expectObservable(endpoint.watch('j1'), '--^').toBe('--a-(b|)', { a: queued, b: completed });
+      flush();
+      expect(fake.requests.map((r) => `${r.at} ${r.path}`)).toEqual([
+        '0 /ep1/status/j1',
+        '1 /ep1/status-sync/j1?wait=90000',
+      ]);
+      fake.verify();
+    });
+  });
+
+  it('one subscriber leaving keeps the shared request', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'status' ? cold('-r|', { r: json(queued) }) : cold('9ms r|', { r: json(completed) }),
+      );
+      expectObservable(endpoint.watch('j1'), '^-!').toBe('-a', { a: queued });
+      expectObservable(endpoint.watch('j1')).toBe('-a 8ms (b|)', { a: queued, b: completed });
+      flush();
+      expect(fake.expectOne('GET /ep1/status-sync/j1').state).toBe('answered');
+    });
+  });
+
+  it('the last subscriber leaving aborts the shared request', () => {
+    rx.run(({ cold, expectObservable, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, (req) =>
+        req.route === 'status' ? cold('-r|', { r: json(queued) }) : cold('9ms r|', { r: json(completed) }),
+      );
+      expectObservable(endpoint.watch('j1'), '^-!').toBe('-a', { a: queued });
+      expectObservable(endpoint.watch('j1'), '^--!').toBe('-a', { a: queued });
+      flush();
+      const longPoll = fake.expectOne('GET /ep1/status-sync/j1');
+      expect(longPoll.state).toBe('cancelled');
+      expect(longPoll.endedAt).toBe(3);
+      fake.verify();
+    });
+  });
+
+  it('shares the status group budget, slots and rate, between followed jobs and plain status calls', () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(
+        rx,
+        (req) => {
+          const id = req.path.split('/')[3].split('?')[0];
+          if (req.route === 'status') return cold('10ms r|', { r: json(state(id, 'IN_QUEUE')) });
+          return cold('300ms r|', { r: json(state(id, 'COMPLETED')) });
+        },
+        { concurrency: { status: 2 }, statusRateLimit: { limit: 4, window: 1000 } },
+      );
+      const ended: string[] = [];
+      for (const id of ['a', 'b', 'c', 'd', 'e']) endpoint.watch(id).subscribe({ complete: () => ended.push(id) });
+      endpoint.status('x').subscribe({ complete: () => ended.push('x') });
+      flush();
+      expect(ended.sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'x']);
+      expect(fake.requests).toHaveLength(11);
+      expect(fake.maxInFlight()).toBe(2);
+      // 4 per 1,000 ms window (plus the 2 % margin the client keeps): never a fifth.
+      expect(
+        maxInWindow(
+          fake.requests.map((r) => r.at),
+          1020,
+        ),
+      ).toBe(4);
+    });
+  });
+  it("keeps RunPod's status rate by default: the 2,001st status-group request within 10 s waits for the window", () => {
+    rx.run(({ cold, flush }) => {
+      const { fake, endpoint } = fakeEndpoint(rx, () => cold('1ms r|', { r: json(completed) }), {
+        concurrency: false,
+      });
+      for (let i = 0; i < 2001; i++) endpoint.status('j1').subscribe();
+      flush();
+      const starts = fake.requests.map((r) => r.at);
+      expect(starts.filter((at) => at === 0)).toHaveLength(2000);
+      // The window plus the 2 % margin the client keeps for requests that arrive late.
+      expect(starts[2000]).toBe(10_200);
+    });
+  });
+});
+
+describe('the deadline board: every deadline on one timer', () => {
+  it('errors each subscription at its own deadline, with at most one timer pending at any time', () => {
+    const rx = createTestScheduler();
+    let pending = 0;
+    let mostPending = 0;
+    type Work = (this: SchedulerAction<unknown>, state?: unknown) => void;
+    const schedule = (work: Work, delay?: number, value?: unknown) => {
+      let open = true;
+      const close = () => {
+        if (open) pending--;
+        open = false;
+      };
+      pending++;
+      mostPending = Math.max(mostPending, pending);
+      const action = rx.schedule(
+        function (this: SchedulerAction<unknown>, arg?: unknown) {
+          close();
+          work.call(this, arg);
+        },
+        delay,
+        value,
+      );
+      action.add(close);
+      return action;
+    };
+    const counted: SchedulerLike = { now: () => rx.now(), schedule: schedule as SchedulerLike['schedule'] };
+    rx.run(({ cold, expectObservable }) => {
+      const board = createDeadlineBoard(counted);
+      const within = (ms: number, id: string) =>
+        NEVER.pipe(board.within(ms, () => new TimeoutError(`job not finished within ${ms} ms`, id)));
+      const error = (ms: number, id: string) => new TimeoutError(`job not finished within ${ms} ms`, id);
+      expectObservable(within(3000, 'c')).toBe('3000ms #', undefined, error(3000, 'c'));
+      expectObservable(within(1000, 'a')).toBe('1000ms #', undefined, error(1000, 'a'));
+      expectObservable(within(2000, 'b'), '^ 1499ms !').toBe('');
+      expectObservable(within(1000, 'a2')).toBe('1000ms #', undefined, error(1000, 'a2'));
+      expectObservable(within(Infinity, 'never'), '^ 9999ms !').toBe('');
+      // Subscribed at 500 ms, so due at 2,500 ms, between the others.
+      expectObservable(cold('500ms x').pipe(switchMap(() => within(2000, 'late')))).toBe(
+        '2500ms #',
+        undefined,
+        error(2000, 'late'),
+      );
+    });
+    expect(mostPending).toBe(1);
+    expect(pending).toBe(0);
+  });
+});

@@ -1,0 +1,96 @@
+import { lastValueFrom, merge, mergeMap, range, toArray } from 'rxjs';
+import { createEndpoint, RUNPOD_CONCURRENCY, type RunpodEvent } from 'runpod-rx';
+import { RUNPOD_RATE_LIMITS } from 'runpod-rx/operators';
+import { startEmulator, type Emulator } from 'runpod-rx/emulator';
+import { maxInWindow } from '../../src/testing/peaks';
+
+const KEY = 'follower-key';
+/** RunPod's 10 s window, scaled down on both sides (emulator and client). */
+const WINDOW = 400;
+const JOBS = 2000;
+
+/** A seeded shuffle, so the watch order is not the completion order. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** The endpoint's follower over loopback HTTP, against the emulator with RunPod's rate limits on. */
+describe('one follower per endpoint object, against the emulator', () => {
+  let emulator: Emulator;
+  const figures: Record<string, unknown> = {};
+  beforeAll(async () => {
+    emulator = await startEmulator({ apiKey: KEY, seed: 14, rateLimits: { windowMs: WINDOW }, workers: 20 });
+  });
+  afterAll(async () => {
+    if (process.env.RELIABILITY_FIGURES) console.log(`follower figures\n${JSON.stringify(figures, null, 2)}`);
+    await emulator.close();
+  });
+
+  it(`${JOBS} watched jobs in RunPod's usual shape (20 workers, FIFO queue): none errored, ≤ 1.5 status requests per job, within the status budget`, async () => {
+    const base = { apiKey: KEY, endpointId: 'w2', baseUrl: emulator.baseUrl, env: {} };
+    // The jobs, queued by another endpoint object so the watcher's events count only its own reads.
+    const creator = createEndpoint(base);
+    const ids = await lastValueFrom(
+      range(0, JOBS).pipe(
+        mergeMap(() => creator.run({ input: { mock_delay: 0.02 } }), 200),
+        toArray(),
+      ),
+    );
+    const timed: { at: number; event: RunpodEvent }[] = [];
+    const watcher = createEndpoint({
+      ...base,
+      statusRateLimit: { window: WINDOW },
+      onEvent: (event) => timed.push({ at: performance.now(), event }),
+    });
+    const ended = await lastValueFrom(
+      merge(...shuffled(ids, 7).map(({ id }) => watcher.watch(id, { timeout: 60_000 }))).pipe(toArray()),
+    );
+
+    const terminal = ended.filter((state) => state.status === 'COMPLETED');
+    expect(terminal).toHaveLength(JOBS);
+    expect(new Set(terminal.map((state) => state.id)).size).toBe(JOBS);
+    const sends = timed.filter(({ event }) => event.type === 'request');
+    expect(
+      sends.every(
+        ({ event }) => event.type === 'request' && (event.route === 'status' || event.route === 'status-sync'),
+      ),
+    ).toBe(true);
+    const throttled = timed.filter(({ event }) => event.type === 'response' && event.status === 429).length;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    for (const { event } of timed) {
+      if (event.type === 'request') mostInFlight = Math.max(mostInFlight, ++inFlight);
+      if (event.type === 'response') inFlight--;
+    }
+    const perWindow = maxInWindow(
+      sends.map(({ at }) => at),
+      WINDOW,
+    );
+    const firstStates = sends.filter(({ event }) => event.type === 'request' && event.route === 'status').length;
+    const answered = timed.filter(({ event }) => event.type === 'response').length;
+    const notDoneAtFirst = new Set(ended.filter((state) => state.status !== 'COMPLETED').map((state) => state.id)).size;
+    figures.w2 = {
+      notDoneAtFirst,
+      firstStates,
+      longPolls: sends.length - firstStates,
+      stopped: sends.length - answered,
+      jobs: JOBS,
+      statusRequests: sends.length,
+      perJob: sends.length / JOBS,
+      throttled,
+      perWindow,
+      mostInFlight,
+    };
+    expect(sends.length / JOBS).toBeLessThanOrEqual(1.5);
+    expect(perWindow).toBeLessThanOrEqual(RUNPOD_RATE_LIMITS.status);
+    expect(mostInFlight).toBeLessThanOrEqual(RUNPOD_CONCURRENCY.status);
+    expect(throttled).toBe(0);
+  }, 120_000);
+});
