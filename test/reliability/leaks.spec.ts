@@ -169,7 +169,8 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
       };
       // A stream's read in flight when its subscriber leaves completes detached (the server drains
       // what it answers; the chunks are held for the next stream(id)), and later streams of the job
-      // wait for it instead of adding reads: one per endpoint, with its timeout, however many cycles.
+      // wait for it instead of adding reads: at most one per endpoint, with its timeout, however many
+      // cycles (whether that read is still open when the cycles end depends on the Node version).
       const detached: Partial<Record<string, number>> = name === 'stream' ? DETACHED_STREAM_READS : {};
       const stillOpen = (moment: string) => detached[moment] ?? 0;
       const detachedTimers = Object.values(detached).reduce<number>((sum, n) => sum + (n ?? 0), 0);
@@ -177,8 +178,8 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
       const detachedEnded = () =>
         eventually(
           () =>
-            clock.live() === detachedTimers &&
-            setups.every(({ moment, counting }) => counting.open() === stillOpen(moment)),
+            clock.live() <= detachedTimers &&
+            setups.every(({ moment, counting }) => counting.open() <= stillOpen(moment)),
           10_000,
           'the detached creating requests to time out',
         );
@@ -210,8 +211,8 @@ describe('leaks: subscribe/unsubscribe cycles', () => {
         heapAfter,
         heapGrowth: heapAfter - heapBefore,
       };
-      expect(open).toEqual(Object.fromEntries(MOMENTS.map((moment) => [moment, stillOpen(moment)])));
-      expect(clock.live()).toBe(detachedTimers);
+      for (const moment of MOMENTS) expect(open[moment]).toBeLessThanOrEqual(stillOpen(moment));
+      expect(clock.live()).toBeLessThanOrEqual(detachedTimers);
       expect(listenerCounts()).toEqual(listenersBefore);
       expect(heapAfter - heapBefore).toBeLessThan(HEAP_SLACK);
     },
