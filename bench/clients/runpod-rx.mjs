@@ -7,17 +7,9 @@ const require = createRequire(import.meta.url);
 const { createEndpoint, createFetchTransport } = require('../../dist/cjs/src/index.js');
 const { createNodeHttpTransport } = require('../../dist/cjs/src/node/index.js');
 const { createWebhookReceiver } = require('../../dist/cjs/src/webhooks/index.js');
-// Until submit takes the receiver, the bench follows each job as submit will: by its webhook call,
-// with a slow /status sweep for calls RunPod gave up on.
-const { followByWebhook } = require('../../dist/cjs/src/endpoint/follow-by-webhook.js');
 const { mulberry32 } = require('../../dist/cjs/src/emulator/prng.js');
-const {
-  createRequestBudget,
-  fanOut,
-  RUNPOD_RATE_LIMITS,
-  takeUntilTerminal,
-} = require('../../dist/cjs/operators/index.js');
-const { asyncScheduler, from, lastValueFrom, mergeMap, of, tap, catchError, EMPTY } = require('rxjs');
+const { createRequestBudget, fanOut, RUNPOD_RATE_LIMITS } = require('../../dist/cjs/operators/index.js');
+const { from, lastValueFrom, mergeMap, tap, catchError, EMPTY } = require('rxjs');
 
 /**
  * A loopback server for the webhook receiver that drops `dropRate` of the calls (seeded): it reads
@@ -96,23 +88,12 @@ const WORKLOADS = {
         ),
       ),
     ),
-  /** run with a webhook, then wait for its call (a slow /status sweep covers calls RunPod gave up on). */
-  webhook: (endpoint, task, record, _budget, hooks) =>
+  /** submit with the endpoint's webhook receiver: completed by the call (a slow /status sweep covers calls RunPod gave up on). */
+  webhook: (endpoint, task, record) =>
     from(task.inputs).pipe(
       mergeMap(
         (input) =>
-          endpoint.run({ input, webhook: hooks.receiver.url }).pipe(
-            mergeMap(({ id }) =>
-              of({ id, status: 'IN_QUEUE' }).pipe(
-                followByWebhook({
-                  completion: hooks.receiver.completion,
-                  status: (jobId) => endpoint.status(jobId),
-                  scheduler: asyncScheduler,
-                  sweepInterval: task.sweepAfterMs,
-                }),
-                takeUntilTerminal(),
-              ),
-            ),
+          endpoint.submit({ input }).pipe(
             tap((state) => TERMINAL.has(state.status) && record.done(state.id, state.status)),
             catchError((error) => (record.error(error), EMPTY)),
           ),
@@ -156,10 +137,11 @@ runClient(async (task, record) => {
     baseUrl: task.baseUrl,
     env: {},
     transport: budget ? budget.wrap(transport) : transport,
+    ...(hooks && { webhooks: hooks.receiver, webhookSweepInterval: task.sweepAfterMs }),
     ...task.endpointConfig,
   });
   try {
-    await lastValueFrom(WORKLOADS[task.workload](endpoint, task, record, budget, hooks), { defaultValue: undefined });
+    await lastValueFrom(WORKLOADS[task.workload](endpoint, task, record, budget), { defaultValue: undefined });
   } finally {
     hooks?.close();
   }
