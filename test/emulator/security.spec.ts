@@ -3,22 +3,13 @@ import { createManualClock, startEmulator, ENDPOINT_IDLE_MS } from '../../src/em
 import { isLoopbackOrigin } from '../../src/emulator/cors.js';
 import { createHostCheck } from '../../src/emulator/host-check.js';
 import { RateLimiter } from '../../src/emulator/rate-limiter.js';
-import { api, emulatorPool, rawRequest, waitFor } from './helpers.js';
+import { api, closeServers, emulatorPool, rawRequest, waitFor } from './helpers.js';
 
 const pool = emulatorPool();
-let receivers: Server[] = [];
+const receivers: Server[] = [];
 afterEach(async () => {
   await pool.closeAll();
-  await Promise.all(
-    receivers.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        }),
-    ),
-  );
-  receivers = [];
+  await closeServers(receivers);
 });
 
 /** A preflight for POST /ep/run from `origin`. */

@@ -1,22 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createManualClock } from '../../src/emulator/index.js';
 import { isLoopbackHost } from '../../src/emulator/webhooks.js';
-import { api, emulatorPool, waitFor } from './helpers.js';
+import { api, closeServers, emulatorPool, waitFor } from './helpers.js';
 
 const pool = emulatorPool();
-let receivers: Server[] = [];
+const receivers: Server[] = [];
 afterEach(async () => {
   await pool.closeAll();
-  await Promise.all(
-    receivers.map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        }),
-    ),
-  );
-  receivers = [];
+  await closeServers(receivers);
 });
 
 /** A loopback webhook receiver answering with the given codes in turn (then 200). */
@@ -86,8 +77,7 @@ describe('emulator: webhooks', () => {
     const clock = createManualClock();
     const hook = await receiver([]);
     const deadUrl = hook.url;
-    await new Promise<void>((resolve) => receivers[0].close(() => resolve()));
-    receivers = [];
+    await closeServers(receivers);
     const emu = await pool.start({ clock });
     await api(emu, 'POST', '/ep/runsync', { body: { input: {}, webhook: deadUrl } });
     await waitFor(() => emu.stats().webhooks.retrying === 1);
