@@ -17,7 +17,8 @@ import { transportCost } from './transport-cost';
 
 // The compiled package (npm run bench builds it first): what users run, without ts-node's cost.
 const { startEmulator } = require('../dist/cjs/src/emulator/index.js') as typeof EmulatorModule;
-const { JobStateCodec, createFetchTransport } = require('../dist/cjs/src/index.js') as typeof LibraryModule;
+const { JobStateCodec, createEndpoint, createFetchTransport } =
+  require('../dist/cjs/src/index.js') as typeof LibraryModule;
 const nodeEntry = require('../dist/cjs/src/node/index.js') as typeof NodeModule;
 
 const API_KEY = 'bench-key';
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
     }
     if (!only || only.includes('e')) results['e-decode'] = decodeThroughput(JobStateCodec, quick);
     if (!only || only.includes('t'))
-      results['t-transport'] = await transportCost({ createFetchTransport }, nodeEntry, quick);
+      results['t-transport'] = await transportCost({ createEndpoint, createFetchTransport }, nodeEntry, quick);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, of } from 'rxjs';
 import type * as LibraryModule from '../src/index';
 import type * as NodeModule from '../src/node/index';
 import type { ClientResult } from './run';
@@ -43,12 +43,30 @@ const nulls = {
 };
 
 /**
+ * The client's own CPU per `status` call, HTTP left out: the endpoint over an in-memory transport
+ * that answers at once, with the request limits off (so nothing waits). What the endpoint adds
+ * to each call on top of its transport: events, slot pool, timeout, retry loop, decoding.
+ */
+async function endpointOwnCost(library: Pick<typeof LibraryModule, 'createEndpoint'>, calls: number): Promise<number> {
+  const body = JSON.stringify({ id: 'job-u1', status: 'IN_PROGRESS' });
+  const endpoint = library.createEndpoint({
+    apiKey: 'bench-key',
+    endpointId: 'ep',
+    transport: () => of({ status: 200, headers: { 'content-type': 'application/json' }, body }),
+    statusRateLimit: false,
+    concurrency: false,
+  });
+  return cpuPerCall(() => lastValueFrom(endpoint.status('job-u1')), calls, 1);
+}
+
+/**
  * Scenario (t): the transports alone, in this process: `status` requests straight through each
- * transport (no endpoint around it), 50 at a time, against a trivial server in a child process.
- * The median CPU per call of three rounds, after a warm-up round.
+ * transport (no endpoint around it), 50 at a time, against a trivial server in a child process;
+ * and the endpoint alone, over an in-memory transport. The median CPU per call of three rounds,
+ * after a warm-up round.
  */
 export async function transportCost(
-  library: Pick<typeof LibraryModule, 'createFetchTransport'>,
+  library: Pick<typeof LibraryModule, 'createEndpoint' | 'createFetchTransport'>,
   node: typeof NodeModule,
   quick: boolean,
 ): Promise<Record<string, ClientResult>> {
@@ -67,12 +85,14 @@ export async function transportCost(
       'runpod-rx': library.createFetchTransport(),
       'runpod-rx-node': node.createNodeHttpTransport(),
     };
-    const rounds: Record<string, number[]> = { 'runpod-rx': [], 'runpod-rx-node': [] };
+    const rounds: Record<string, number[]> = { 'runpod-rx': [], 'runpod-rx-node': [], 'endpoint-in-memory': [] };
     for (let round = 0; round < 4; round++) {
       for (const [name, transport] of Object.entries(transports)) {
         const cpu = await cpuPerCall(() => lastValueFrom(transport(request)), calls, 50);
         if (round > 0) rounds[name]!.push(cpu);
       }
+      const cpu = await endpointOwnCost(library, calls * 10);
+      if (round > 0) rounds['endpoint-in-memory']!.push(cpu);
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
     return Object.fromEntries(
@@ -81,7 +101,7 @@ export async function transportCost(
         {
           ...nulls,
           cpuMsPerJob: Number(median(values).toFixed(4)),
-          transport: name === 'runpod-rx' ? 'cross-fetch' : 'node:http',
+          transport: { 'runpod-rx': 'cross-fetch', 'runpod-rx-node': 'node:http' }[name] ?? 'in memory',
         },
       ]),
     );

@@ -19,7 +19,7 @@ import {
 } from '../errors.js';
 import { MAX_DELAY_MS } from '../internal/max-delay.js';
 import { parseRetryAfter } from '../internal/retry-after.js';
-import { retryWithBackoff } from '../internal/retry-with-backoff.js';
+import { retrying, type RetryWithBackoffConfig } from '../internal/retry-with-backoff.js';
 import { createRateWindow, defaultMargin, type RateWindow } from '../internal/rate-window.js';
 import { createSlotPool, type SlotPool } from '../internal/slot-pool.js';
 import type { HttpRequest, HttpResponse, RouteName } from '../transport/transport.js';
@@ -80,6 +80,9 @@ const ROUTE_CLASS: Record<RouteName, keyof typeof RETRYABLE> = {
   retry: 'create',
   'purge-queue': 'create',
 };
+
+/** The retry settings one route shares between all its calls. */
+type RetryPolicyOfRoute = Omit<RetryWithBackoffConfig, 'deadlineAt' | 'onRetry'>;
 
 /** Long-polls: reads that can be stopped and sent again later at no cost. */
 const PREEMPTIBLE: ReadonlySet<RouteName> = new Set<RouteName>(['status-sync', 'stream']);
@@ -162,6 +165,17 @@ export function createSend(config: SendConfig): Send {
     status: windowOf(config.statusRateLimit),
   };
 
+  // Built once per route, not per request: what each route retries, with the endpoint's policy.
+  const policyOf = (route: RouteName, count: number): RetryPolicyOfRoute | undefined =>
+    retry === false || count === 0
+      ? undefined
+      : { ...retry, count, scheduler, shouldRetry: RETRYABLE[ROUTE_CLASS[route]] };
+  const routes = Object.keys(ROUTE_CLASS) as RouteName[];
+  const retryPolicies = {
+    counted: Object.fromEntries(routes.map((route) => [route, policyOf(route, retry === false ? 0 : retry.count)])),
+    untilDeadline: Object.fromEntries(routes.map((route) => [route, policyOf(route, Infinity)])),
+  } as Record<'counted' | 'untilDeadline', Record<RouteName, RetryPolicyOfRoute | undefined>>;
+
   return <A>(spec: CallSpec<A>): Observable<A> => {
     const pool = poolOf(spec.route);
     const rate = rates[routeGroupOf(spec.route)];
@@ -234,36 +248,26 @@ export function createSend(config: SendConfig): Send {
         ? exchange(attempt, contended)
         : rate.acquire().pipe(switchMap(() => exchange(attempt, contended)));
 
-    return defer(() => {
-      let attempt = 0;
-      const once$ = defer(() => {
-        const number = attempt++;
-        return pool === undefined
-          ? allowed(number, false)
-          : pool.run({ work: (contended) => allowed(number, contended), preemptible: PREEMPTIBLE.has(spec.route) });
-      });
+    /** Attempt `number` (from 0) of the call: a slot of the route's pool first, if it has one. */
+    const attempt = (number: number): Observable<A> =>
+      pool === undefined
+        ? allowed(number, false)
+        : pool.run({ work: (contended) => allowed(number, contended), preemptible: PREEMPTIBLE.has(spec.route) });
 
-      if (retry === false) return once$;
-      const count = spec.untilDeadline === true ? Infinity : retry.count;
-      if (count === 0) return once$;
-      return once$.pipe(
-        retryWithBackoff({
-          ...retry,
-          count,
-          ...(spec.deadlineAt !== undefined && { deadlineAt: spec.deadlineAt }),
-          scheduler,
-          shouldRetry: RETRYABLE[ROUTE_CLASS[spec.route]],
-          onRetry: (error, retryNumber, delayMs) =>
-            emit({
-              type: 'retry',
-              route: spec.route,
-              path: base,
-              retry: retryNumber,
-              delayMs,
-              reason: describeError(error),
-            }),
+    const policy =
+      spec.untilDeadline === true ? retryPolicies.untilDeadline[spec.route] : retryPolicies.counted[spec.route];
+    if (policy === undefined) return defer(() => attempt(0));
+    return retrying(attempt, policy, {
+      deadlineAt: spec.deadlineAt,
+      onRetry: (error, retryNumber, delayMs) =>
+        emit({
+          type: 'retry',
+          route: spec.route,
+          path: base,
+          retry: retryNumber,
+          delayMs,
+          reason: describeError(error),
         }),
-      );
     });
   };
 }

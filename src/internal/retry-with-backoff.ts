@@ -1,4 +1,4 @@
-import { retry, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { isThrottledError } from '../errors.js';
 import { fullJitterDelay, type BackoffConfig } from './backoff.js';
 
@@ -52,22 +52,67 @@ export function retryDelay(
   return capped > 0 ? capped : fullJitterDelay(0, config);
 }
 
+/** What changes from one call to the next; the rest of a {@link RetryWithBackoffConfig} can be built once. */
+export interface RetryCall {
+  /** Time (scheduler clock) no retry wait may end after. Default none. */
+  readonly deadlineAt?: number | undefined;
+  /** Told before each retry, with the 1-based retry number and the delay chosen. */
+  readonly onRetry?: ((error: unknown, retryNumber: number, delayMs: number) => void) | undefined;
+}
+
 /**
  * The one retry loop of runpod-rx, used by the client's built-in retries and by the public
- * `retryOnThrottle` operator: resubscribes to the source after {@link retryDelay}. Errors that
- * `shouldRetry` rejects, the error after the last retry (`count` may be `Infinity`) and an error
- * whose retry would wait past `deadlineAt` pass through unchanged.
+ * `retryOnThrottle` operator: subscribes to `attempt(n)` (n = retries so far, from 0) and, after an
+ * error, again after {@link retryDelay}. Errors that `shouldRetry` rejects, the error after the
+ * last retry (`count` may be `Infinity`) and an error whose retry would wait past `deadlineAt` pass
+ * through unchanged. `policy` holds what every call of a route shares, so the client builds it once
+ * per route; `call` holds the rest.
+ *
+ * Written as one Observable (no `defer`, no `retry` operator, no `timer`): every request the client
+ * sends goes through it, so its cost is paid per request (see docs/performance.md).
  */
-export function retryWithBackoff<T>(config: RetryWithBackoffConfig): MonoTypeOperatorFunction<T> {
-  return retry<T>({
-    count: config.count,
-    resetOnSuccess: config.resetOnSuccess ?? false,
-    delay: (error: unknown, retryNumber: number): Observable<number> => {
-      if (!config.shouldRetry(error)) throw error;
-      const delayMs = retryDelay(error, retryNumber, config);
-      if (config.deadlineAt !== undefined && config.scheduler.now() + delayMs > config.deadlineAt) throw error;
-      config.onRetry?.(error, retryNumber, delayMs);
-      return timer(delayMs, config.scheduler);
-    },
+export function retrying<T>(
+  attempt: (retries: number) => Observable<T>,
+  policy: Omit<RetryWithBackoffConfig, 'deadlineAt' | 'onRetry'>,
+  call: RetryCall = {},
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let retries = 0;
+    let inner: Subscription | undefined;
+    let wait: Subscription | undefined;
+    const start = (): void => {
+      inner = attempt(retries).subscribe({
+        next: (value) => {
+          if (policy.resetOnSuccess === true) retries = 0;
+          subscriber.next(value);
+        },
+        error: (error: unknown) => {
+          if (retries >= policy.count || !policy.shouldRetry(error)) {
+            subscriber.error(error);
+            return;
+          }
+          const retryNumber = retries + 1;
+          const delayMs = retryDelay(error, retryNumber, policy);
+          if (call.deadlineAt !== undefined && policy.scheduler.now() + delayMs > call.deadlineAt) {
+            subscriber.error(error);
+            return;
+          }
+          call.onRetry?.(error, retryNumber, delayMs);
+          retries = retryNumber;
+          wait = policy.scheduler.schedule(start, delayMs);
+        },
+        complete: () => subscriber.complete(),
+      });
+    };
+    start();
+    return () => {
+      inner?.unsubscribe();
+      wait?.unsubscribe();
+    };
   });
+}
+
+/** {@link retrying} as an operator, for a source that is the same on every attempt. */
+export function retryWithBackoff<T>(config: RetryWithBackoffConfig): MonoTypeOperatorFunction<T> {
+  return (source) => retrying(() => source, config, config);
 }
