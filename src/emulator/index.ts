@@ -12,7 +12,7 @@ import { CorsPolicy } from './cors.js';
 import { Engine } from './engine.js';
 import { FaultInjector } from './faults.js';
 import { createHostCheck } from './host-check.js';
-import { createJsonSender } from './http-io.js';
+import { createAnswerWriter } from './http-io.js';
 import { snapshotOf } from './job.js';
 import { createIdSource } from './ids.js';
 import { LongPolls } from './long-poll.js';
@@ -24,6 +24,7 @@ import { DEFAULT_MAX_QUEUED_JOBS } from './routes/queue-full.js';
 import { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
 import { RUNPOD_RETENTION } from '../runpod-rules.js';
 import { listen } from './server.js';
+import { Simulator } from './simulator.js';
 import { StatsCollector } from './stats.js';
 import { TimerSet } from './timers.js';
 import type { Emulator, EmulatorOptions } from './types.js';
@@ -111,7 +112,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seeded = options.seed !== undefined;
   const stats = new StatsCollector();
   const timers = new TimerSet(clock);
-  const send = createJsonSender((code) => stats.response(code));
   const webhooks = new WebhookSender(timers, stats, options.allowRemoteWebhooks === true);
   const engine = new Engine({
     clock,
@@ -131,18 +131,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const longPolls = new LongPolls(engine.store, timers, stats);
   let closed = false;
-  const pipeline = createPipeline({
+  const simulator = new Simulator({
     engine,
     longPolls,
     stats,
+    rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
+    maxQueuedJobs,
+  });
+  const pipeline = createPipeline({
+    simulator,
+    stats,
     timers,
-    send,
+    write: createAnswerWriter((code) => stats.response(code)),
     keyCheck: createKeyCheck(options.apiKey),
     hostCheck: createHostCheck(host),
     cors,
-    rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
     concurrency,
-    maxQueuedJobs,
     faults: new FaultInjector(options.faults, seededStream(seed, 0)),
     isClosed: () => closed,
   });

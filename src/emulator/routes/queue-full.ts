@@ -1,3 +1,4 @@
+import { errorAnswer, type Answer } from '../answer.js';
 import type { RouteContext } from './context.js';
 
 /**
@@ -11,22 +12,21 @@ export const DEFAULT_MAX_QUEUED_JOBS = 50_000;
 const QUEUE_FULL_RETRY_AFTER_S = 1;
 
 /**
- * Answers 429 when the endpoint's queue already holds `maxQueuedJobs` jobs, so that no job is
- * created; true when it did.
+ * The 429 when the endpoint's queue already holds `maxQueuedJobs` jobs (so that no job is
+ * created), or `undefined` when there is room.
  */
-export function refuseWhenQueueFull(ctx: RouteContext): boolean {
-  if (ctx.engine.endpoint(ctx.endpointId).queued < ctx.maxQueuedJobs) return false;
+export function refuseWhenQueueFull(ctx: RouteContext): Answer | undefined {
+  if (ctx.engine.endpoint(ctx.endpointId).queued < ctx.maxQueuedJobs) return undefined;
   ctx.stats.data.queueFull += 1;
-  answerQueueFull(ctx, `endpoint ${ctx.endpointId} already has ${ctx.maxQueuedJobs} queued jobs`);
-  return true;
+  return queueFull(`endpoint ${ctx.endpointId} already has ${ctx.maxQueuedJobs} queued jobs`);
 }
 
 /**
  * The 429 of a full queue, for both reasons: too many queued jobs, or inputs of live jobs that
  * would pass `maxRetainedBytes` (the engine refuses those and counts them).
  */
-export function answerQueueFull(ctx: RouteContext, reason: string): void {
-  ctx.send(ctx.res, 429, { error: `queue full: ${reason}` }, { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) });
+export function queueFull(reason: string): Answer {
+  return errorAnswer(429, `queue full: ${reason}`, { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) });
 }
 
 /** Why the engine refused a job: its input would not fit. */

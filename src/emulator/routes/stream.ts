@@ -1,5 +1,5 @@
 import { isTerminal } from '../../codecs/job-status.js';
-import { findJob, type RouteHandler } from './context.js';
+import { findJob, JOB_NOT_FOUND, type RouteHandler } from './context.js';
 import { answerWhen, readWait } from './waits.js';
 
 /**
@@ -9,10 +9,10 @@ import { answerWhen, readWait } from './waits.js';
  */
 export const streamRoute: RouteHandler = (ctx) => {
   const wait = readWait(ctx, 'stream');
-  if (wait === undefined) return;
+  if (typeof wait !== 'number') return wait;
   const job = findJob(ctx);
-  if (!job) return;
-  answerWhen(
+  if (!job) return JOB_NOT_FOUND;
+  return answerWhen(
     ctx,
     job,
     wait,
