@@ -14,7 +14,7 @@ import { FaultInjector } from './faults.js';
 import { createHostCheck } from './host-check.js';
 import { createAnswerWriter } from './http-io.js';
 import { snapshotOf } from './job.js';
-import { createIdSource } from './ids.js';
+import { asyncJobId, createIdSource, syncJobId } from './ids.js';
 import { LongPolls } from './long-poll.js';
 import { mockWorker } from './mock-worker.js';
 import { createPipeline } from './pipeline.js';
@@ -113,11 +113,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const stats = new StatsCollector();
   const timers = new TimerSet(clock);
   const webhooks = new WebhookSender(timers, stats, options.allowRemoteWebhooks === true);
+  const ids = createIdSource(seeded ? seededStream(seed, 1) : undefined);
   const engine = new Engine({
     clock,
     timers,
     stats,
-    ids: createIdSource(seeded ? seededStream(seed, 1) : undefined),
+    ids,
+    newJobId: (_request, sync) => (sync ? syncJobId(ids) : asyncJobId(ids)),
     webhooks,
     defaultWorkers: workers,
     defaultHandler: options.handler ?? mockWorker,

@@ -11,5 +11,5 @@ export const runRoute: RouteHandler = (ctx) => {
   if (full) return full;
   const job = ctx.engine.submit(ctx.endpointId, parsed.value, false);
   if (!job) return queueFull(RETAINED_BYTES_FULL);
-  return okAnswer({ id: job.id, status: 'IN_QUEUE' });
+  return okAnswer({ id: job.id, status: job.acceptedStatus });
 };
