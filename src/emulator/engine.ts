@@ -52,7 +52,8 @@ const abortError = (message: string): DOMException => new DOMException(message, 
 
 /**
  * The job state machine: submission, dispatch to workers, completion, cancel,
- * retry, purge, worker crashes, ttl and retention expiry. HTTP-free.
+ * retry, purge, worker crashes, ttl and retention expiry. Free of transports and of Node
+ * built-ins: the emulator runs it, and so does the test kit's fake endpoint (jobs from a {@link JobPlayer}).
  */
 export class Engine {
   /** Live jobs. */

@@ -20,7 +20,7 @@ import { mockWorker } from './mock-worker.js';
 import { createPipeline } from './pipeline.js';
 import { seededStream } from './prng.js';
 import { RateLimiter } from './rate-limiter.js';
-import { DEFAULT_MAX_QUEUED_JOBS } from './routes/queue-full.js';
+import { DEFAULT_MAX_QUEUED_JOBS } from './routes/submit.js';
 import { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
 import { RUNPOD_RETENTION } from '../runpod-rules.js';
 import { listen } from './server.js';

@@ -1,8 +1,6 @@
 import { isTerminal } from '../../codecs/job-status.js';
-import { errorAnswer } from '../answer.js';
-import { parseJobRequest } from '../job-request.js';
 import type { RouteHandler } from './context.js';
-import { queueFull, refuseWhenQueueFull, RETAINED_BYTES_FULL } from './queue-full.js';
+import { submitJob } from './submit.js';
 import { answerWhen, readWait } from './waits.js';
 
 /**
@@ -12,12 +10,8 @@ import { answerWhen, readWait } from './waits.js';
 export const runsyncRoute: RouteHandler = (ctx) => {
   const wait = readWait(ctx, 'runsync');
   if (typeof wait !== 'number') return wait;
-  const parsed = parseJobRequest(ctx.body);
-  if (!parsed.ok) return errorAnswer(400, parsed.message);
-  const full = refuseWhenQueueFull(ctx);
-  if (full) return full;
-  const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
-  if (!job) return queueFull(RETAINED_BYTES_FULL);
+  const job = submitJob(ctx, true);
+  if (!('id' in job)) return job;
   // A job still queued or running when the wait ends answers with its id and status only.
   return answerWhen(
     ctx,

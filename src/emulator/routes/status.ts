@@ -2,7 +2,7 @@ import { isTerminal } from '../../codecs/job-status.js';
 import { errorAnswer, okAnswer } from '../answer.js';
 import { parseMs } from '../query.js';
 import { findJob, JOB_NOT_FOUND, type RouteHandler } from './context.js';
-import { answerWhen, readWait } from './waits.js';
+import { answerWhen, heldJob } from './waits.js';
 
 /** `GET|POST /status/{id}[?ttl=ms]`: the status body. */
 export const statusRoute: RouteHandler = (ctx) => {
@@ -21,14 +21,12 @@ export const statusRoute: RouteHandler = (ctx) => {
  * runs out, then answers the status body (404 if the job expired meanwhile).
  */
 export const statusSyncRoute: RouteHandler = (ctx) => {
-  const wait = readWait(ctx, 'status-sync');
-  if (typeof wait !== 'number') return wait;
-  const job = findJob(ctx);
-  if (!job) return JOB_NOT_FOUND;
+  const held = heldJob(ctx, 'status-sync');
+  if (!('job' in held)) return held;
   return answerWhen(
     ctx,
-    job,
-    wait,
+    held.job,
+    held.wait,
     (j) => isTerminal(j.status),
     (j) => ctx.engine.body(j),
   );

@@ -2,7 +2,7 @@ import { longPollHold, type LongPollRoute } from '../../runpod-rules.js';
 import { errorAnswer, okAnswer, type Answer, type RouteReply } from '../answer.js';
 import type { JobRecord } from '../job.js';
 import { parseMs } from '../query.js';
-import { JOB_NOT_FOUND, type RouteContext } from './context.js';
+import { findJob, JOB_NOT_FOUND, type RouteContext } from './context.js';
 
 /**
  * Reads `?wait=` (ms) of a long-poll: the hold RunPod's rules give it (`longPollHold` of
@@ -29,4 +29,15 @@ export function answerWhen(
   body: (job: JobRecord) => unknown,
 ): RouteReply {
   return ctx.longPolls.hold(job, wait, ready, () => (job.deleted ? JOB_NOT_FOUND : okAnswer(body(job))));
+}
+
+/**
+ * The wait and the job of a long-poll on an existing job (`/status-sync`, `/stream`), or the
+ * answer refusing it: 400 for a bad `?wait=`, 404 for an unknown job.
+ */
+export function heldJob(ctx: RouteContext, route: LongPollRoute): { wait: number; job: JobRecord } | Answer {
+  const wait = readWait(ctx, route);
+  if (typeof wait !== 'number') return wait;
+  const job = findJob(ctx);
+  return job ? { wait, job } : JOB_NOT_FOUND;
 }

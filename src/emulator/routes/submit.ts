@@ -1,4 +1,6 @@
 import { errorAnswer, type Answer } from '../answer.js';
+import type { JobRecord } from '../job.js';
+import { parseJobRequest } from '../job-request.js';
 import type { RouteContext } from './context.js';
 
 /**
@@ -15,7 +17,7 @@ const QUEUE_FULL_RETRY_AFTER_S = 1;
  * The 429 when the endpoint's queue already holds `maxQueuedJobs` jobs (so that no job is
  * created), or `undefined` when there is room.
  */
-export function refuseWhenQueueFull(ctx: RouteContext): Answer | undefined {
+function refuseWhenQueueFull(ctx: RouteContext): Answer | undefined {
   if (ctx.engine.endpoint(ctx.endpointId).queued < ctx.maxQueuedJobs) return undefined;
   ctx.stats.data.queueFull += 1;
   return queueFull(`endpoint ${ctx.endpointId} already has ${ctx.maxQueuedJobs} queued jobs`);
@@ -25,9 +27,21 @@ export function refuseWhenQueueFull(ctx: RouteContext): Answer | undefined {
  * The 429 of a full queue, for both reasons: too many queued jobs, or inputs of live jobs that
  * would pass `maxRetainedBytes` (the engine refuses those and counts them).
  */
-export function queueFull(reason: string): Answer {
+function queueFull(reason: string): Answer {
   return errorAnswer(429, `queue full: ${reason}`, { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) });
 }
 
 /** Why the engine refused a job: its input would not fit. */
-export const RETAINED_BYTES_FULL = 'the inputs of queued and running jobs would pass maxRetainedBytes';
+const RETAINED_BYTES_FULL = 'the inputs of queued and running jobs would pass maxRetainedBytes';
+
+/**
+ * The job `/run` (`sync` false) or `/runsync` (`sync` true) creates from the body, or the answer
+ * refusing it: 400 for a bad body, 429 when the queue is full or its input would not fit.
+ */
+export function submitJob(ctx: RouteContext, sync: boolean): JobRecord | Answer {
+  const parsed = parseJobRequest(ctx.body);
+  if (!parsed.ok) return errorAnswer(400, parsed.message);
+  const full = refuseWhenQueueFull(ctx);
+  if (full) return full;
+  return ctx.engine.submit(ctx.endpointId, parsed.value, sync) ?? queueFull(RETAINED_BYTES_FULL);
+}
