@@ -5,18 +5,12 @@ import { createEndpoint } from '../endpoint/create-endpoint.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import type { HttpRequest, HttpResponse, RouteName, Transport } from '../transport/transport.js';
 import { isHeld, type Answer, type RouteReply } from '../emulator/answer.js';
-import { Engine, type EngineDeps } from '../emulator/engine.js';
-import { LongPolls } from '../emulator/long-poll.js';
-import { RateLimiter } from '../emulator/rate-limiter.js';
-import { Simulator, type RoutedRequest } from '../emulator/simulator.js';
-import { StatsCollector } from '../emulator/stats.js';
-import { TimerSet } from '../emulator/timers.js';
+import type { RoutedRequest } from '../emulator/simulator.js';
 import type { BudgetBucket } from '../internal/request-budget.js';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from './fake-transport.js';
 import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';
-import { schedulerClock } from './scheduler-clock.js';
-import { timelinePlayer } from './timeline-player.js';
+import { simulatedRunPod } from './simulated-runpod.js';
 import type { JobTimeline } from './timelines.js';
 import type { OptionalFields } from '../optional-fields.js';
 
@@ -34,8 +28,9 @@ export interface ThrottleScript {
 }
 
 /**
- * RunPod's rate limits, enforced by the fake: a request over its bucket's limit within the window
- * gets a 429 with `Retry-After` (whole seconds until a slot frees up) and is not acted on.
+ * RunPod's rate limits, enforced by the emulator's rate limiter inside the fake: a request over its
+ * bucket's limit within the window gets a 429 with `Retry-After` (whole seconds until a slot frees
+ * up) and is not acted on.
  * @category testing
  */
 export interface FakeRateLimits {
@@ -120,54 +115,6 @@ export interface FakeEndpoint<I = unknown, O = unknown, C = unknown> extends Fak
   maxJobsInFlight(): number;
 }
 
-/** The simulated RunPod that answers a fake endpoint: the emulator's engine and routes, on the scheduler. */
-interface Simulation {
-  readonly engine: Engine;
-  readonly simulator: Simulator;
-}
-
-function simulation(
-  scheduler: SchedulerLike,
-  rateLimits: FakeEndpointOptions['rateLimits'],
-  newJobId: EngineDeps['newJobId'],
-  timelineOf: (jobId: string) => JobTimeline,
-): Simulation {
-  const clock = schedulerClock(scheduler);
-  const timers = new TimerSet(clock);
-  const stats = new StatsCollector();
-  const engine = new Engine({
-    clock,
-    timers,
-    stats,
-    // Scripted jobs run on no worker: the endpoint's single worker slot stays idle.
-    ids: { uuid: () => '', workerId: () => 'scripted', jobSuffix: () => '' },
-    newJobId,
-    webhooks: { send: () => undefined },
-    player: timelinePlayer(scheduler, timelineOf),
-    defaultWorkers: 1,
-    defaultHandler: () => {
-      throw new Error('fake endpoint: its jobs follow timelines, no handler runs');
-    },
-    endpoints: {},
-    returnAggregateStream: false,
-    // The fake keeps every job until the test ends.
-    retention: { runMs: Infinity, runsyncMs: Infinity },
-    maxRetainedBytes: Infinity,
-  });
-  const rate = rateLimits === undefined || rateLimits === false ? undefined : rateLimits === true ? {} : rateLimits;
-  const simulator = new Simulator({
-    engine,
-    longPolls: new LongPolls(engine.store, timers, stats),
-    stats,
-    rateLimiter:
-      rate === undefined
-        ? undefined
-        : new RateLimiter(clock, { ...rate.limits, ...(rate.window !== undefined && { windowMs: rate.window }) }),
-    maxQueuedJobs: Infinity,
-  });
-  return { engine, simulator };
-}
-
 /** A simulator's answer as a response of the fake transport (header names in lower case). */
 function responseOf(answer: Answer): HttpResponse {
   const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
@@ -176,10 +123,11 @@ function responseOf(answer: Answer): HttpResponse {
 
 /**
  * A fake RunPod endpoint for marble tests: a real client (`createEndpoint`) over a scripted,
- * logged transport, with jobs simulated in virtual time from {@link JobTimeline}s. `/run` and
- * `/runsync` create jobs; `/status`, `/status-sync` (held until terminal or `wait`), `/stream`
- * (held until a chunk, the end or `wait`; drained on read), `/cancel` and `/health` answer from
- * them. Add 429s with `throttle` or `rateLimits`, or script any route with `cold()` marbles.
+ * logged transport, answered by the emulator's own routes and engine (`src/emulator`) on the
+ * scheduler, with jobs that follow {@link JobTimeline}s. `/run` and `/runsync` create jobs;
+ * `/status`, `/status-sync` (held until terminal or `wait`), `/stream` (held until a chunk, the
+ * end or `wait`; drained on read), `/cancel`, `/retry`, `/purge-queue` and `/health` answer as the
+ * emulator does. Add 429s with `throttle` or `rateLimits`, or script any route with `cold()` marbles.
  *
  * ```text
  * jobs: completedJob({ id: 'j1', queued: 100, running: 200 })      (latency 1 ms)
@@ -214,7 +162,7 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
     options.throttle === undefined ? [] : Array.isArray(options.throttle) ? options.throttle : [options.throttle]
   ).map((script: ThrottleScript) => ({ script, left: script.times ?? 1 }));
 
-  const { engine, simulator } = simulation(
+  const { engine, simulator } = simulatedRunPod(
     scheduler,
     options.rateLimits,
     (request) => {
