@@ -12,14 +12,8 @@ export interface EndpointCounters {
 /** `/health` body. */
 export interface HealthBody {
   jobs: { completed: number; failed: number; inProgress: number; inQueue: number; retried: number };
-  workers: {
-    idle: number;
-    running: number;
-    initializing: number;
-    ready: number;
-    throttled: number;
-    unhealthy: number;
-  };
+  /** The emulator's workers: idle, running, initializing, ready, throttled, unhealthy. */
+  workers: Readonly<Record<string, number>>;
 }
 
 /**

@@ -1,25 +1,35 @@
 import type { EmulatorClock } from './clock.js';
 import { EndpointRuntime, type HealthBody } from './endpoint-runtime.js';
-import { asyncJobId, syncJobId, type IdSource } from './ids.js';
+import type { IdSource } from './ids.js';
 import { isTerminal, type JobStatus } from '../codecs/job-status.js';
-import { snapshotOf, statusBody, type JobRecord, type JobRun, type WorkerSlot } from './job.js';
+import { snapshotOf, statusBody, type JobRecord, type JobRun, type StatusBody, type WorkerSlot } from './job.js';
+import type { JobPlayer, ScriptMove } from './job-player.js';
 import type { ParsedJobRequest } from './job-request.js';
 import { executeHandler } from './job-runner.js';
 import { errorText } from './json-value.js';
 import { JobStore } from './job-store.js';
-import { jsonBytes, RetainedBytes } from './retained-bytes.js';
+import { jsonBytes, RetainedBytes, utf8 } from './retained-bytes.js';
 import type { StatsCollector } from './stats.js';
 import type { TimerSet } from './timers.js';
 import type { EmulatorEndpointOptions, EmulatorHandler, EmulatorJobSnapshot } from './types.js';
-import type { WebhookSender } from './webhooks.js';
+import type { WebhookPoster } from './webhook-url.js';
 
 /** What the engine needs. */
 export interface EngineDeps {
   clock: EmulatorClock;
   timers: TimerSet;
   stats: StatsCollector;
+  /** Worker ids. */
   ids: IdSource;
-  webhooks: WebhookSender;
+  /** The id of a new job (the emulator's `<uuid>-u1`, `sync-<uuid>-e1`…). */
+  newJobId(request: ParsedJobRequest, sync: boolean): string;
+  webhooks: WebhookPoster;
+  /**
+   * Plays jobs from scripts instead of workers running the handler (the test kit's fake
+   * endpoint); such jobs have no `policy.ttl` and no execution timeout: their script says when
+   * they end. @default workers run the handler
+   */
+  player?: JobPlayer | undefined;
   defaultWorkers: number;
   defaultHandler: EmulatorHandler;
   endpoints: Record<string, EmulatorEndpointOptions>;
@@ -42,7 +52,8 @@ const abortError = (message: string): DOMException => new DOMException(message, 
 
 /**
  * The job state machine: submission, dispatch to workers, completion, cancel,
- * retry, purge, worker crashes, ttl and retention expiry. HTTP-free.
+ * retry, purge, worker crashes, ttl and retention expiry. Free of transports and of Node
+ * built-ins: the emulator runs it, and so does the test kit's fake endpoint (jobs from a {@link JobPlayer}).
  */
 export class Engine {
   /** Live jobs. */
@@ -104,7 +115,7 @@ export class Engine {
    * cap, no job is created and `undefined` is returned (the route answers 429, queue full).
    */
   submit(endpointId: string, request: ParsedJobRequest, sync: boolean): JobRecord | undefined {
-    const inputJson = Buffer.from(JSON.stringify(request.input) ?? 'null', 'utf8');
+    const inputJson = utf8(JSON.stringify(request.input) ?? 'null');
     // Refused before anything is forgotten: finished jobs are only given up for a job that fits.
     if (!this.retained.fitsBesideLiveJobs(inputJson.length)) {
       this.deps.stats.data.queueFull += 1;
@@ -115,7 +126,7 @@ export class Engine {
     this.publishRetained();
     const now = this.deps.clock.now();
     const job: JobRecord = {
-      id: sync ? syncJobId(this.deps.ids) : asyncJobId(this.deps.ids),
+      id: this.deps.newJobId(request, sync),
       endpointId,
       sync,
       inputJson,
@@ -123,6 +134,7 @@ export class Engine {
       executionTimeoutMs: request.executionTimeoutMs,
       ttlMs: request.ttlMs,
       status: 'IN_QUEUE',
+      acceptedStatus: 'IN_QUEUE',
       createdAt: now,
       queuedAt: now,
       attempts: 0,
@@ -136,10 +148,15 @@ export class Engine {
     if (request.webhook !== undefined) (job as { webhook?: string }).webhook = request.webhook;
     this.store.add(job);
     this.deps.stats.data.jobsCreated += 1;
-    // policy.ttl: total lifetime from submission; the job is deleted in any state.
-    job.timers.ttl = this.deps.timers.set(() => this.expire(job), job.ttlMs);
     const ep = this.endpoint(endpointId);
     ep.liveJobs += 1;
+    if (this.deps.player) {
+      this.play(job, this.deps.player);
+      job.acceptedStatus = job.status;
+      return job;
+    }
+    // policy.ttl: total lifetime from submission; the job is deleted in any state.
+    job.timers.ttl = this.deps.timers.set(() => this.expire(job), job.ttlMs);
     ep.enqueue(job);
     return job;
   }
@@ -177,9 +194,42 @@ export class Engine {
     this.deps.stats.data.retainedBytes = this.retained.bytes;
   }
 
-  /** Status body of a job now. */
-  body(job: JobRecord): ReturnType<typeof statusBody> {
-    return statusBody(job, this.deps.clock.now());
+  /** Status body of a job now (a scripted job shows its script's state). */
+  body(job: JobRecord): StatusBody {
+    return job.shown === undefined
+      ? statusBody(job, this.deps.clock.now())
+      : ({ ...job.shown, id: job.id } as StatusBody);
+  }
+
+  /**
+   * Plays a scripted job: each move adds its chunks, then shows its state, and a terminal state
+   * ends the job through {@link Engine.finish}, as a worker's result would.
+   */
+  private play(job: JobRecord, player: JobPlayer): void {
+    const move = (step: ScriptMove): void => {
+      if (job.deleted || isTerminal(job.status) || this.closed) return;
+      for (const output of step.chunks ?? []) {
+        job.streamBuffer.push({ output });
+        job.chunksProduced += 1;
+      }
+      const state = step.state;
+      if (state === undefined) {
+        this.notify(job);
+        return;
+      }
+      job.shown = state;
+      if (!isTerminal(state.status)) {
+        if (state.status === 'IN_PROGRESS' && job.startedAt === undefined) job.startedAt = this.deps.clock.now();
+        job.status = state.status;
+        this.notify(job);
+        return;
+      }
+      // The script's own state is what the job shows: no output or error of the engine's.
+      this.finish(job, state.status, { streamed: true });
+    };
+    job.script = player.play(job, move);
+    // A script that ended at 0 ms was stopped before `play` returned.
+    if (isTerminal(job.status)) job.script.stop();
   }
 
   /**
@@ -188,7 +238,8 @@ export class Engine {
    */
   cancel(job: JobRecord): void {
     if (job.deleted || isTerminal(job.status)) return;
-    if (job.status === 'IN_QUEUE') this.endpoint(job.endpointId).dequeue(job);
+    if (job.script) job.shown = job.script.cancelled();
+    else if (job.status === 'IN_QUEUE') this.endpoint(job.endpointId).dequeue(job);
     this.finish(job, 'CANCELLED', {}, 'Job cancelled');
   }
 
@@ -208,7 +259,8 @@ export class Engine {
     this.deps.stats.data.jobsRetried += 1;
     this.endpoint(job.endpointId).counters.retried += 1;
     this.notify(job);
-    this.endpoint(job.endpointId).enqueue(job);
+    if (this.deps.player) this.play(job, this.deps.player);
+    else this.endpoint(job.endpointId).enqueue(job);
     return true;
   }
 
@@ -239,7 +291,23 @@ export class Engine {
 
   /** `/health` of an endpoint. */
   health(endpointId: string): HealthBody {
-    return this.endpoint(endpointId).health();
+    const ep = this.endpoint(endpointId);
+    const player = this.deps.player;
+    if (!player) return ep.health();
+    // Scripted jobs use no worker: count them by status.
+    const jobs = {
+      completed: ep.counters.completed,
+      failed: ep.counters.failed,
+      inProgress: 0,
+      inQueue: 0,
+      retried: ep.counters.retried,
+    };
+    for (const job of this.store.all()) {
+      if (job.endpointId !== endpointId) continue;
+      if (job.status === 'IN_PROGRESS') jobs.inProgress += 1;
+      else if (job.status === 'IN_QUEUE') jobs.inQueue += 1;
+    }
+    return { jobs, workers: player.workers(jobs.inProgress) };
   }
 
   /** Snapshots of live jobs. */
@@ -256,6 +324,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     for (const job of this.store.all()) {
+      job.script?.stop();
       const run = job.run;
       if (!run) continue;
       job.run = undefined;
@@ -282,6 +351,8 @@ export class Engine {
     job.progress = undefined;
     job.streamBuffer = [];
     job.chunksProduced = 0;
+    job.shown = undefined;
+    job.script = undefined;
   }
 
   private start(job: JobRecord, worker: WorkerSlot): void {
@@ -306,7 +377,7 @@ export class Engine {
     let handler = ep.handler;
     try {
       if (!job.inputJson) throw new Error('the input is no longer held');
-      input = JSON.parse(job.inputJson.toString('utf8')) as unknown;
+      input = JSON.parse(new TextDecoder().decode(job.inputJson)) as unknown;
     } catch (err) {
       handler = () => {
         throw new Error(`the input could not be handed to the worker: ${errorText(err)}`);
@@ -356,6 +427,7 @@ export class Engine {
     const run = job.run;
     job.run = undefined;
     if (run) ep.release(run.worker, false);
+    job.script?.stop();
 
     job.status = status;
     job.completedAt = clock.now();
@@ -395,7 +467,7 @@ export class Engine {
     this.scheduleRetention(job, job.completedAt + Math.min(base, job.retentionOverrideMs ?? base));
     if (run && abortMessage) run.controller.abort(abortError(abortMessage));
     // GUESS: webhooks fire for every terminal state, CANCELLED included.
-    if (job.webhook !== undefined) this.deps.webhooks.send(job.webhook, statusBody(job, clock.now()));
+    if (job.webhook !== undefined) this.deps.webhooks.send(job.webhook, this.body(job));
     this.notify(job);
     // After the answer above (a held /runsync gets its output): past the cap, forget the oldest.
     this.trimRetained();
@@ -454,6 +526,7 @@ export class Engine {
     timers.clear(job.timers.ttl);
     timers.clear(job.timers.retention);
     timers.clear(job.timers.execution);
+    job.script?.stop();
     const run = job.run;
     job.run = undefined;
     if (run) {

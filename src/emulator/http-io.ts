@@ -1,16 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorText, MAX_JSON_DEPTH, nestedDeeperThan } from './json-value.js';
+import { isHeld, type Answer, type RouteReply } from './answer.js';
+import { errorText } from './json-value.js';
+import { bodyTooLargeMessage } from './simulator.js';
 
-/** Sends a JSON response (exact status, `application/json`; CORS headers already set on `res`). */
-export type JsonSender = (res: ServerResponse, code: number, body: unknown, headers?: Record<string, string>) => void;
+/**
+ * Writes an {@link Answer} to a `ServerResponse`: JSON-encoded, exact status, `application/json`,
+ * `Content-Length`, the answer's headers (CORS headers already set on `res`). Does nothing once
+ * the response was sent or destroyed.
+ */
+export type AnswerWriter = (res: ServerResponse, answer: Answer) => void;
 
-/** Creates a {@link JsonSender} that reports each status code to `onResponse`. */
-export function createJsonSender(onResponse: (code: number) => void): JsonSender {
-  return (res, code, body, headers) => {
+/** Creates the {@link AnswerWriter}, which reports each status code to `onResponse`. */
+export function createAnswerWriter(onResponse: (code: number) => void): AnswerWriter {
+  return (res, answer) => {
     if (res.headersSent || res.writableEnded || res.destroyed) return;
+    let code = answer.status;
     let text: string;
     try {
-      text = JSON.stringify(body);
+      text = JSON.stringify(answer.body);
     } catch (err) {
       // Never throw from an answer (it may run inside a timer): say what went wrong, in JSON.
       code = 500;
@@ -19,22 +26,41 @@ export function createJsonSender(onResponse: (code: number) => void): JsonSender
     res.writeHead(code, {
       'Content-Type': 'application/json',
       'Content-Length': String(Buffer.byteLength(text)),
-      ...headers,
+      ...answer.headers,
     });
     res.end(text);
     onResponse(code);
   };
 }
 
-/** Result of reading a request body. */
-export type BodyResult = { ok: true; value: unknown } | { ok: false; code: 400 | 413; message: string };
+/**
+ * Writes `reply` to `res`: at once, or when a held answer is delivered. A client that closes its
+ * connection first cancels the held answer (its listener and timer go at once).
+ */
+export function writeReply(res: ServerResponse, reply: RouteReply, write: AnswerWriter): void {
+  if (!isHeld(reply)) {
+    write(res, reply);
+    return;
+  }
+  let delivered = false;
+  const onClose = (): void => cancel();
+  const cancel = reply.held((answer) => {
+    delivered = true;
+    res.off('close', onClose);
+    write(res, answer);
+  });
+  if (!delivered) res.on('close', onClose);
+}
+
+/** Result of reading a request body: its text (empty for none), or why it could not be read. */
+export type BodyResult = { ok: true; text: string } | { ok: false; code: 400 | 413; message: string };
 
 /**
- * Reads and parses a JSON body of at most `limit` bytes. An empty body gives
- * `value: undefined`. Over the limit it stops keeping what arrives at once (413);
- * the caller should then close the connection. Malformed JSON gives 400.
+ * Reads a body of at most `limit` bytes as UTF-8 text (parsed by the {@link Simulator}). Over
+ * the limit it stops keeping what arrives at once (413); the caller should then close the
+ * connection.
  */
-export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -64,28 +90,7 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyR
       chunks.push(chunk);
     };
     const onEnd = (): void => {
-      if (size === 0) {
-        finish({ ok: true, value: undefined });
-        return;
-      }
-      const text = Buffer.concat(chunks, size).toString('utf8');
-      if (text.trim().length === 0) {
-        finish({ ok: true, value: undefined });
-        return;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(text) as unknown;
-      } catch {
-        finish({ ok: false, code: 400, message: 'malformed JSON body' });
-        return;
-      }
-      // GUESS: the cloud's nesting limit is undocumented; see MAX_JSON_DEPTH.
-      if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
-        finish({ ok: false, code: 400, message: `JSON body nested deeper than ${MAX_JSON_DEPTH} levels` });
-        return;
-      }
-      finish({ ok: true, value });
+      finish({ ok: true, text: size === 0 ? '' : Buffer.concat(chunks, size).toString('utf8') });
     };
     const onError = (): void => finish({ ok: false, code: 400, message: 'request body could not be read' });
     const onClose = (): void => finish({ ok: false, code: 400, message: 'request body incomplete' });
@@ -97,12 +102,5 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyR
 }
 
 function tooLarge(limit: number): BodyResult {
-  return { ok: false, code: 413, message: `request body exceeds ${limit} bytes` };
-}
-
-/** Parses a millisecond query parameter; `undefined` when absent, `NaN` when invalid. */
-export function parseMs(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : Number.NaN;
+  return { ok: false, code: 413, message: bodyTooLargeMessage(limit) };
 }

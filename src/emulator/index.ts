@@ -12,18 +12,19 @@ import { CorsPolicy } from './cors.js';
 import { Engine } from './engine.js';
 import { FaultInjector } from './faults.js';
 import { createHostCheck } from './host-check.js';
-import { createJsonSender } from './http-io.js';
+import { createAnswerWriter } from './http-io.js';
 import { snapshotOf } from './job.js';
-import { createIdSource } from './ids.js';
+import { asyncJobId, createIdSource, syncJobId } from './ids.js';
 import { LongPolls } from './long-poll.js';
 import { mockWorker } from './mock-worker.js';
 import { createPipeline } from './pipeline.js';
 import { seededStream } from './prng.js';
 import { RateLimiter } from './rate-limiter.js';
-import { DEFAULT_MAX_QUEUED_JOBS } from './routes/queue-full.js';
+import { DEFAULT_MAX_QUEUED_JOBS } from './routes/submit.js';
 import { DEFAULT_MAX_RETAINED_BYTES } from './retained-bytes.js';
 import { RUNPOD_RETENTION } from '../runpod-rules.js';
 import { listen } from './server.js';
+import { Simulator } from './simulator.js';
 import { StatsCollector } from './stats.js';
 import { TimerSet } from './timers.js';
 import type { Emulator, EmulatorOptions } from './types.js';
@@ -111,13 +112,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seeded = options.seed !== undefined;
   const stats = new StatsCollector();
   const timers = new TimerSet(clock);
-  const send = createJsonSender((code) => stats.response(code));
   const webhooks = new WebhookSender(timers, stats, options.allowRemoteWebhooks === true);
+  const ids = createIdSource(seeded ? seededStream(seed, 1) : undefined);
   const engine = new Engine({
     clock,
     timers,
     stats,
-    ids: createIdSource(seeded ? seededStream(seed, 1) : undefined),
+    ids,
+    newJobId: (_request, sync) => (sync ? syncJobId(ids) : asyncJobId(ids)),
     webhooks,
     defaultWorkers: workers,
     defaultHandler: options.handler ?? mockWorker,
@@ -131,18 +133,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const longPolls = new LongPolls(engine.store, timers, stats);
   let closed = false;
-  const pipeline = createPipeline({
+  const simulator = new Simulator({
     engine,
     longPolls,
     stats,
+    rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
+    maxQueuedJobs,
+  });
+  const pipeline = createPipeline({
+    simulator,
+    stats,
     timers,
-    send,
+    write: createAnswerWriter((code) => stats.response(code)),
     keyCheck: createKeyCheck(options.apiKey),
     hostCheck: createHostCheck(host),
     cors,
-    rateLimiter: options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? {}, scale),
     concurrency,
-    maxQueuedJobs,
     faults: new FaultInjector(options.faults, seededStream(seed, 0)),
     isClosed: () => closed,
   });

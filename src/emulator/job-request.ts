@@ -1,6 +1,6 @@
 import { POLICY_RANGES, type MsRange } from '../runpod-rules.js';
 import { isRecord } from './json-value.js';
-import { normalizeWebhookUrl } from './webhooks.js';
+import { normalizeWebhookUrl } from './webhook-url.js';
 
 /** A validated `/run` or `/runsync` body. */
 export interface ParsedJobRequest {

@@ -1,3 +1,4 @@
+import type { ScriptedState, ScriptRun } from './job-player.js';
 import type { TimerHandle } from './timers.js';
 import type { JobStatus } from '../codecs/job-status.js';
 import type { EmulatorJobSnapshot } from './types.js';
@@ -27,7 +28,7 @@ export interface JobRecord {
    * The request's `input` as UTF-8 JSON, kept outside the JS heap while the job may still run
    * (dropped once COMPLETED or CANCELLED: only FAILED and TIMED_OUT jobs can be retried).
    */
-  inputJson?: Buffer;
+  inputJson?: Uint8Array;
   /** Bytes of output this job holds (JSON size of its terminal `output`). */
   outputBytes: number;
   readonly webhook?: string;
@@ -36,6 +37,8 @@ export interface JobRecord {
   /** `policy.ttl` (ms from submission). */
   readonly ttlMs: number;
   status: JobStatus;
+  /** The status `/run` answers: IN_QUEUE, or a scripted job's first state. */
+  acceptedStatus: JobStatus;
   readonly createdAt: number;
   /** When the job (re-)entered the queue. */
   queuedAt: number;
@@ -60,6 +63,10 @@ export interface JobRecord {
   /** When a terminal job will be deleted (clock ms). */
   expiresAt?: number;
   run?: JobRun;
+  /** The script playing this job, when a `JobPlayer` runs the endpoint's jobs. */
+  script?: ScriptRun;
+  /** The state a scripted job shows (its status body without the id). */
+  shown?: ScriptedState;
   timers: { ttl?: TimerHandle; retention?: TimerHandle; execution?: TimerHandle };
   /** Called on every change (status, progress, chunk, deletion). */
   readonly listeners: Set<() => void>;

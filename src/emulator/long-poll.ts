@@ -1,22 +1,17 @@
-import type { ServerResponse } from 'node:http';
+import type { Answer, RouteReply } from './answer.js';
 import type { JobRecord } from './job.js';
 import type { JobStore } from './job-store.js';
 import type { StatsCollector } from './stats.js';
 import type { TimerHandle, TimerSet } from './timers.js';
 
-/** One held request. */
-interface Held {
-  release(): void;
-  drop(): void;
-}
-
 /**
- * Holds requests (runsync, status-sync, stream) until their job reaches the
- * wanted state, is deleted, or the wait runs out. A client that disconnects is
+ * Holds answers (runsync, status-sync, stream) until their job reaches the wanted state, is
+ * deleted, or the wait runs out. A hold cancelled by its caller (the client went away) is
  * forgotten at once: its listener and timer are removed, nothing is answered.
  */
 export class LongPolls {
-  private readonly held = new Set<Held>();
+  /** The cancel function of each hold in progress. */
+  private readonly held = new Set<() => void>();
 
   /**
    * @param store job store (change notifications).
@@ -29,54 +24,46 @@ export class LongPolls {
     private readonly stats: StatsCollector,
   ) {}
 
-  /** Number of requests held now. */
+  /** Number of answers held now. */
   get open(): number {
     return this.held.size;
   }
 
   /**
-   * Answers via `respond` once `ready(job)` holds, the job is deleted, or
-   * `waitMs` passes — immediately when that is already the case.
+   * The answer `respond()` once `ready(job)` holds, the job is deleted, or `waitMs` passes:
+   * given now when that is already the case, otherwise held.
    */
-  hold(
-    res: ServerResponse,
-    job: JobRecord,
-    waitMs: number,
-    ready: (job: JobRecord) => boolean,
-    respond: () => void,
-  ): void {
-    if (job.deleted || ready(job) || waitMs <= 0) {
-      respond();
-      return;
-    }
-    let timer: TimerHandle | undefined;
-    let unsubscribe: () => void = () => undefined;
-    const cleanup = (): void => {
-      if (!this.held.delete(entry)) return;
-      unsubscribe();
-      this.timers.clear(timer);
-      res.off('close', onClose);
-      this.stats.longPolls(this.held.size);
-    };
-    const entry: Held = {
-      release: () => {
-        cleanup();
-        respond();
+  hold(job: JobRecord, waitMs: number, ready: (job: JobRecord) => boolean, respond: () => Answer): RouteReply {
+    if (job.deleted || ready(job) || waitMs <= 0) return respond();
+    return {
+      held: (deliver) => {
+        let timer: TimerHandle | undefined;
+        let unsubscribe: () => void = () => undefined;
+        const cancel = (): boolean => {
+          if (!this.held.delete(cancel)) return false;
+          unsubscribe();
+          this.timers.clear(timer);
+          this.stats.longPolls(this.held.size);
+          return true;
+        };
+        const release = (): void => {
+          if (cancel()) deliver(respond());
+        };
+        this.held.add(cancel);
+        this.stats.longPolls(this.held.size);
+        unsubscribe = this.store.subscribe(job, () => {
+          if (job.deleted || ready(job)) release();
+        });
+        timer = this.timers.set(release, waitMs);
+        return () => {
+          cancel();
+        };
       },
-      drop: cleanup,
     };
-    const onClose = (): void => entry.drop();
-    this.held.add(entry);
-    this.stats.longPolls(this.held.size);
-    unsubscribe = this.store.subscribe(job, () => {
-      if (job.deleted || ready(job)) entry.release();
-    });
-    timer = this.timers.set(() => entry.release(), waitMs);
-    res.on('close', onClose);
   }
 
-  /** Forgets every held request (their sockets are closed by the server). */
+  /** Forgets every held answer (their connections are closed by the server). */
   dropAll(): void {
-    for (const entry of [...this.held]) entry.drop();
+    for (const cancel of [...this.held]) cancel();
   }
 }

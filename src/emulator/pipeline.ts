@@ -3,35 +3,29 @@ import type { Socket } from 'node:net';
 import type { KeyCheck } from './auth.js';
 import { CONCURRENCY_RETRY_AFTER_S, type ConcurrencyLimiter } from './concurrency-limiter.js';
 import { answerPreflight, type CorsPolicy } from './cors.js';
-import type { Engine } from './engine.js';
 import type { FaultDecision, FaultInjector } from './faults.js';
 import type { HostCheck } from './host-check.js';
-import { readJsonBody, type JsonSender } from './http-io.js';
-import type { LongPolls } from './long-poll.js';
-import { routeGroupOf } from '../runpod-rules.js';
-import type { RateLimiter } from './rate-limiter.js';
-import { matchRoute } from './router.js';
-import { BODY_LIMITS, ROUTE_HANDLERS } from './routes/index.js';
+import { errorAnswer, type Answer } from './answer.js';
+import { readBody, writeReply, type AnswerWriter } from './http-io.js';
+import type { Simulator } from './simulator.js';
 import type { StatsCollector } from './stats.js';
 import type { TimerSet } from './timers.js';
 
 /** Collaborators of the request pipeline. */
 export interface PipelineDeps {
-  engine: Engine;
-  longPolls: LongPolls;
+  /** The simulated RunPod: routing, rate limits, body parsing and the routes. */
+  simulator: Simulator;
   stats: StatsCollector;
   timers: TimerSet;
-  send: JsonSender;
+  /** Writes an answer to a response (the only writer of JSON answers). */
+  write: AnswerWriter;
   keyCheck: KeyCheck;
   /** Refuses a `Host` that does not name this server (DNS rebinding). */
   hostCheck: HostCheck;
   /** Which browser origins may read the answers. */
   cors: CorsPolicy;
-  rateLimiter?: RateLimiter;
   /** RunPod's concurrent-request limits; absent when turned off. */
   concurrency?: ConcurrencyLimiter;
-  /** Most queued jobs per endpoint (`Infinity`: no limit). */
-  maxQueuedJobs: number;
   faults: FaultInjector;
   isClosed(): boolean;
 }
@@ -48,10 +42,10 @@ function injectFault(kind: Exclude<FaultDecision['kind'], 'none'>, res: ServerRe
   switch (kind) {
     case 'throttle':
       // An injected throttle always says Retry-After: 1 (second).
-      deps.send(res, 429, { error: 'Too many requests (injected fault)' }, { 'Retry-After': '1' });
+      deps.write(res, errorAnswer(429, 'Too many requests (injected fault)', { 'Retry-After': '1' }));
       return;
     case 'serverError':
-      deps.send(res, 500, { error: 'Internal server error (injected fault)' });
+      deps.write(res, errorAnswer(500, 'Internal server error (injected fault)'));
       return;
     case 'reset':
       res.socket?.destroy();
@@ -150,81 +144,59 @@ function beforeEarlyAnswer(req: IncomingMessage, res: ServerResponse): void {
  * handler.
  */
 export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { stats } = deps;
+  const { stats, simulator } = deps;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Every answer below that comes before the body is read goes through `send`.
-    const send: JsonSender = (r, code, body, headers) => {
-      beforeEarlyAnswer(req, r);
-      deps.send(r, code, body, headers);
+    const send = (answer: Answer): void => {
+      beforeEarlyAnswer(req, res);
+      deps.write(res, answer);
     };
     // Before anything else: a page on another site that re-points its name at this machine (DNS
     // rebinding) sends its own name as Host; a page whose origin is not allowed gets nothing.
     if (!deps.hostCheck(req.headers.host, req.socket.localPort)) {
       stats.request('refused');
-      send(res, 403, {
-        error:
+      send(
+        errorAnswer(
+          403,
           'Host header does not name this emulator (DNS rebinding protection): use 127.0.0.1, localhost or [::1] with its port',
-      });
+        ),
+      );
       return;
     }
     if (!deps.cors.apply(req, res)) {
       stats.request('refused');
-      send(res, 403, { error: 'Origin not allowed by the emulator (add it to corsOrigins)' });
+      send(errorAnswer(403, 'Origin not allowed by the emulator (add it to corsOrigins)'));
       return;
     }
     const method = req.method ?? 'GET';
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://emulator.local');
-    } catch {
-      stats.request('unknown');
-      send(res, 404, { error: 'not found' });
-      return;
-    }
-    if (method === 'OPTIONS') {
-      stats.request('preflight');
+    const routing = simulator.route(method, req.url ?? '/');
+    if (routing.kind === 'preflight') {
       answerPreflight(res);
       stats.response(204);
       return;
     }
-    const match = matchRoute(method, url.pathname);
-    if (match.kind === 'notFound') {
-      stats.request('unknown');
-      send(res, 404, { error: `no route for ${method} ${url.pathname}` });
+    if (routing.kind === 'answer') {
+      send(routing.answer);
       return;
     }
-    stats.request(match.route);
-    // GUESS: the cloud's answer to a known route with the wrong method is undocumented; 405 + Allow.
-    if (match.kind === 'methodNotAllowed') {
-      send(res, 405, { error: `method ${method} not allowed on ${match.route}` }, { Allow: match.allow });
-      return;
-    }
+    const request = routing.request;
     if (!deps.keyCheck(req.headers.authorization)) {
-      send(res, 401, { error: 'Unauthorized: missing or invalid API key' });
+      send(errorAnswer(401, 'Unauthorized: missing or invalid API key'));
       return;
     }
-    if (deps.rateLimiter) {
-      const decision = deps.rateLimiter.take(match.endpointId, routeGroupOf(match.route));
-      if (!decision.allowed) {
-        stats.data.rateLimited += 1;
-        send(
-          res,
-          429,
-          { error: `rate limit exceeded for ${match.route} on endpoint ${match.endpointId}` },
-          { 'Retry-After': String(decision.retryAfterSeconds) },
-        );
-        return;
-      }
+    const limited = simulator.rateLimit(request);
+    if (limited) {
+      send(limited);
+      return;
     }
     if (deps.concurrency) {
-      const release = deps.concurrency.enter(match.endpointId, match.route);
+      const release = deps.concurrency.enter(request.endpointId, request.route);
       if (!release) {
         stats.data.concurrencyLimited += 1;
         send(
-          res,
-          429,
-          { error: `too many concurrent ${match.route} requests on endpoint ${match.endpointId}` },
-          { 'Retry-After': String(CONCURRENCY_RETRY_AFTER_S) },
+          errorAnswer(429, `too many concurrent ${request.route} requests on endpoint ${request.endpointId}`, {
+            'Retry-After': String(CONCURRENCY_RETRY_AFTER_S),
+          }),
         );
         return;
       }
@@ -232,7 +204,7 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       res.once('close', release);
     }
     // Faults are decided before anything changes state: a faulted request is never executed.
-    const fault = deps.faults.draw(match.route);
+    const fault = deps.faults.draw(request.route);
     if (fault.latencyMs > 0) {
       stats.fault('latency');
       await sleepWhileConnected(deps.timers, fault.latencyMs, res);
@@ -243,37 +215,28 @@ export function createPipeline(deps: PipelineDeps): (req: IncomingMessage, res: 
       injectFault(fault.kind, res, deps);
       return;
     }
-    const body = await readJsonBody(req, BODY_LIMITS[match.route]);
+    const body = await readBody(req, simulator.bodyLimit(request.route));
     if (res.destroyed || deps.isClosed()) return;
     if (!body.ok) {
       // GUESS: the status code for an oversized body is undocumented; 413.
       if (body.code === 413) {
         // Keep nothing more: answer, then close the connection (lingering, so the answer arrives).
         lingerOnClose(req);
-        send(res, 413, { error: body.message }, { Connection: 'close' });
+        send(errorAnswer(413, body.message, { Connection: 'close' }));
       } else {
-        send(res, body.code, { error: body.message });
+        send(errorAnswer(body.code, body.message));
       }
       return;
     }
-    const base = {
-      req,
-      res,
-      engine: deps.engine,
-      longPolls: deps.longPolls,
-      send: deps.send,
-      stats,
-      maxQueuedJobs: deps.maxQueuedJobs,
-      endpointId: match.endpointId,
-      body: body.value,
-      query: url.searchParams,
-    };
-    ROUTE_HANDLERS[match.route](match.jobId === undefined ? base : { ...base, jobId: match.jobId });
+    writeReply(res, simulator.reply(request, body.text), deps.write);
   };
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
-        deps.send(res, 500, { error: `internal emulator error: ${err instanceof Error ? err.message : String(err)}` });
+        deps.write(
+          res,
+          errorAnswer(500, `internal emulator error: ${err instanceof Error ? err.message : String(err)}`),
+        );
       } else {
         res.destroy();
       }

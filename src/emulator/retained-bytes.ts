@@ -3,12 +3,24 @@ import type { JobRecord } from './job.js';
 /** Default cap of the bytes of inputs and outputs one emulator retains (256 MiB). */
 export const DEFAULT_MAX_RETAINED_BYTES = 256 * 1024 * 1024;
 
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a text. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** UTF-8 size of a text. */
+export function utf8Bytes(text: string): number {
+  return encoder.encode(text).length;
+}
+
 /** UTF-8 size of a value's JSON text; 0 when it has none (`undefined`, or not serialisable). */
 export function jsonBytes(value: unknown): number {
   if (value === undefined) return 0;
   try {
     const text = JSON.stringify(value);
-    return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+    return text === undefined ? 0 : utf8Bytes(text);
   } catch {
     return 0;
   }

@@ -2,7 +2,9 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { StatsCollector } from './stats.js';
+import { normalizeWebhookUrl } from './webhook-url.js';
 import type { TimerSet } from './timers.js';
+import type { WebhookPoster } from './webhook-url.js';
 
 /** Delay between webhook attempts (RunPod: 10 s). */
 export const WEBHOOK_RETRY_MS = 10_000;
@@ -20,36 +22,12 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
-/** Result of {@link normalizeWebhookUrl}. */
-export type WebhookUrlResult = { ok: true; url: string } | { ok: false; message: string };
-
-/**
- * Checks a job's `webhook` URL and returns the URL the emulator will call: it must be an
- * absolute `http:` or `https:` URL; its userinfo (`user:pass@`) is removed, so it never becomes
- * an `Authorization: Basic` header. GUESS: RunPod's answer to a webhook that is not an http(s)
- * URL is undocumented; the emulator refuses the `/run` with a 400 rather than dropping it silently.
- */
-export function normalizeWebhookUrl(raw: string): WebhookUrlResult {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    return { ok: false, message: '"webhook" must be an absolute http: or https: URL' };
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return { ok: false, message: '"webhook" must use http: or https:' };
-  }
-  parsed.username = '';
-  parsed.password = '';
-  return { ok: true, url: parsed.href };
-}
-
 /**
  * POSTs terminal status bodies to job webhooks: 200 means delivered, anything
  * else (or a network error / timeout) is retried twice more, 10 s apart on the
  * emulator clock.
  */
-export class WebhookSender {
+export class WebhookSender implements WebhookPoster {
   private readonly inFlight = new Set<ClientRequest>();
   private closed = false;
 

@@ -1,20 +1,16 @@
 import { asyncScheduler, map, Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import type { JobState } from '../codecs/job-state.js';
-import { isTerminal } from '../codecs/job-status.js';
 import type { EndpointConfig } from '../endpoint/config.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import type { HttpRequest, HttpResponse, RouteName, Transport } from '../transport/transport.js';
-import {
-  budgetBucketOf,
-  RUNPOD_RATE_LIMITS,
-  RUNPOD_RATE_WINDOW,
-  type BudgetBucket,
-} from '../internal/request-budget.js';
-import { longPollHold, type LongPollRoute } from '../runpod-rules.js';
+import { isHeld, type Answer, type RouteReply } from '../emulator/answer.js';
+import type { RoutedRequest } from '../emulator/simulator.js';
+import type { BudgetBucket } from '../internal/request-budget.js';
 import { createFakeTransport, type FakeHandler, type FakeTransport } from './fake-transport.js';
 import { maxAtOnce } from './peaks.js';
 import { json, throttled } from './responses.js';
+import { simulatedRunPod } from './simulated-runpod.js';
 import type { JobTimeline } from './timelines.js';
 import type { OptionalFields } from '../optional-fields.js';
 
@@ -32,8 +28,9 @@ export interface ThrottleScript {
 }
 
 /**
- * RunPod's rate limits, enforced by the fake: a request over its bucket's limit within the window
- * gets a 429 with `Retry-After` (whole seconds until a slot frees up) and is not acted on.
+ * RunPod's rate limits, enforced by the emulator's rate limiter inside the fake: a request over its
+ * bucket's limit within the window gets a 429 with `Retry-After` (whole seconds until a slot frees
+ * up) and is not acted on.
  * @category testing
  */
 export interface FakeRateLimits {
@@ -118,102 +115,19 @@ export interface FakeEndpoint<I = unknown, O = unknown, C = unknown> extends Fak
   maxJobsInFlight(): number;
 }
 
-interface SimJob {
-  readonly id: string;
-  readonly createdAt: number;
-  readonly timeline: JobTimeline;
-  cancelledAt?: number;
-  /** Chunks already handed out by /stream. */
-  drained: number;
-  /** Woken when the job is cancelled, so long-polls answer at once. */
-  readonly listeners: Set<() => void>;
-}
-
-function naturalStep(job: SimJob, t: number): JobTimeline['steps'][number] {
-  const { steps } = job.timeline;
-  let current = steps[0];
-  for (const step of steps) {
-    if (job.createdAt + step.at <= t) current = step;
-    else break;
-  }
-  return current;
-}
-
-function stateAt(job: SimJob, t: number): JobState {
-  if (job.cancelledAt !== undefined && t >= job.cancelledAt) {
-    const before = naturalStep(job, job.cancelledAt).state;
-    if (!isTerminal(before.status)) {
-      return {
-        id: job.id,
-        status: 'CANCELLED',
-        ...(before.delayTime !== undefined && { delayTime: before.delayTime }),
-      };
-    }
-  }
-  return { ...naturalStep(job, t).state, id: job.id } as JobState;
-}
-
-/** Chunks produced by `t` and not yet drained (none after a cancel). */
-function readyChunks(job: SimJob, t: number): JobTimeline['chunks'] {
-  const until = job.cancelledAt === undefined ? t : Math.min(t, job.cancelledAt - 1);
-  const chunks = job.timeline.chunks;
-  let end = job.drained;
-  while (end < chunks.length && job.createdAt + chunks[end].at <= until) end++;
-  return chunks.slice(job.drained, end);
-}
-
-/** When the job reached a terminal state (its timeline's or a cancel), or Infinity. */
-function endOf(job: SimJob): number {
-  const last = job.timeline.steps[job.timeline.steps.length - 1];
-  const natural = isTerminal(last.state.status) ? job.createdAt + last.at : Infinity;
-  return job.cancelledAt !== undefined && job.cancelledAt < natural ? job.cancelledAt : natural;
-}
-
-/** The next moment after `t` at which the job's state or chunks change, or Infinity. */
-function nextEventAfter(job: SimJob, t: number): number {
-  let next = Infinity;
-  for (const { at } of job.timeline.steps) {
-    if (job.createdAt + at > t) {
-      next = job.createdAt + at;
-      break;
-    }
-  }
-  for (const { at } of job.timeline.chunks) {
-    if (job.createdAt + at > t) {
-      next = Math.min(next, job.createdAt + at);
-      break;
-    }
-  }
-  return job.cancelledAt !== undefined && job.cancelledAt > t ? Math.min(next, job.cancelledAt) : next;
-}
-
-function jobIdOf(path: string): string {
-  const bare = path.split('?')[0];
-  return decodeURIComponent(bare.slice(bare.lastIndexOf('/') + 1));
-}
-
-function inputOf(request: HttpRequest): unknown {
-  try {
-    return (JSON.parse(request.body ?? '{}') as { input?: unknown }).input;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The hold of a long-poll: its `?wait=` brought into RunPod's range, or RunPod's default. */
-function waitOf(request: HttpRequest, route: LongPollRoute): number {
-  const query = request.path.includes('?') ? request.path.slice(request.path.indexOf('?') + 1) : '';
-  const raw = new URLSearchParams(query).get('wait');
-  const wait = raw === null ? NaN : Number(raw);
-  return longPollHold(route, Number.isFinite(wait) && wait >= 0 ? wait : undefined);
+/** A simulator's answer as a response of the fake transport (header names in lower case). */
+function responseOf(answer: Answer): HttpResponse {
+  const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  return json(answer.body, answer.status, headers);
 }
 
 /**
  * A fake RunPod endpoint for marble tests: a real client (`createEndpoint`) over a scripted,
- * logged transport, with jobs simulated in virtual time from {@link JobTimeline}s. `/run` and
- * `/runsync` create jobs; `/status`, `/status-sync` (held until terminal or `wait`), `/stream`
- * (held until a chunk, the end or `wait`; drained on read), `/cancel` and `/health` answer from
- * them. Add 429s with `throttle` or `rateLimits`, or script any route with `cold()` marbles.
+ * logged transport, answered by the emulator's own routes and engine (`src/emulator`) on the
+ * scheduler, with jobs that follow {@link JobTimeline}s. `/run` and `/runsync` create jobs;
+ * `/status`, `/status-sync` (held until terminal or `wait`), `/stream` (held until a chunk, the
+ * end or `wait`; drained on read), `/cancel`, `/retry`, `/purge-queue` and `/health` answer as the
+ * emulator does. Add 429s with `throttle` or `rateLimits`, or script any route with `cold()` marbles.
  *
  * ```text
  * jobs: completedJob({ id: 'j1', queued: 100, running: 200 })      (latency 1 ms)
@@ -239,42 +153,48 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
   const scheduler = options.scheduler ?? asyncScheduler;
   const latency = options.latency ?? 1;
   const endpointId = options.endpointId ?? 'ep';
-  const jobs = new Map<string, SimJob>();
+  const timelines = new Map<string, JobTimeline>();
   const jobIds: string[] = [];
   let created = 0;
+  /** The timeline of the job being created, and the id it falls back to. */
+  let creating: { timeline: JobTimeline; fallbackId: (input: unknown) => string } | undefined;
   const throttles = (
     options.throttle === undefined ? [] : Array.isArray(options.throttle) ? options.throttle : [options.throttle]
   ).map((script: ThrottleScript) => ({ script, left: script.times ?? 1 }));
 
-  const rate =
-    options.rateLimits === undefined || options.rateLimits === false
-      ? undefined
-      : {
-          window: (options.rateLimits === true ? undefined : options.rateLimits.window) ?? RUNPOD_RATE_WINDOW,
-          limits: {
-            ...RUNPOD_RATE_LIMITS,
-            // a bucket given as undefined keeps RunPod's number
-            ...Object.fromEntries(
-              Object.entries(options.rateLimits === true ? {} : (options.rateLimits.limits ?? {})).filter(
-                ([, limit]) => limit !== undefined,
-              ),
-            ),
-          } as Record<BudgetBucket, number>,
-          seen: new Map<BudgetBucket, number[]>(),
-        };
+  const { engine, simulator } = simulatedRunPod(
+    scheduler,
+    options.rateLimits,
+    (request) => {
+      if (creating === undefined) throw new Error('fake endpoint: a job was created without a timeline');
+      const id = creating.timeline.id ?? creating.fallbackId(request.input);
+      if (timelines.has(id)) {
+        throw new Error(`fake endpoint: job id "${id}" is already taken; give each timeline its own id`);
+      }
+      timelines.set(id, creating.timeline);
+      jobIds.push(id);
+      return id;
+    },
+    (id) => timelines.get(id) as JobTimeline,
+  );
 
-  const answer = (response: HttpResponse): Observable<HttpResponse> =>
-    timer(latency, scheduler).pipe(map(() => response));
-  const notFound = () => answer(json({ error: 'job not found' }, 404));
-
-  const addJob = (timeline: JobTimeline, fallbackId: string): SimJob => {
-    const id = timeline.id ?? fallbackId;
-    if (jobs.has(id)) throw new Error(`fake endpoint: job id "${id}" is already taken; give each timeline its own id`);
-    const job: SimJob = { id, createdAt: scheduler.now(), timeline, drained: 0, listeners: new Set() };
-    jobs.set(id, job);
-    jobIds.push(id);
-    return job;
-  };
+  /** The reply as the fake transport's answer, `latency` ms after the simulator decides it. */
+  const answer = (reply: RouteReply): Observable<HttpResponse> =>
+    isHeld(reply)
+      ? new Observable<HttpResponse>((subscriber) => {
+          let pending: Subscription | undefined;
+          const cancel = reply.held((decided) => {
+            pending = scheduler.schedule(() => {
+              subscriber.next(responseOf(decided));
+              subscriber.complete();
+            }, latency);
+          });
+          return () => {
+            cancel();
+            pending?.unsubscribe();
+          };
+        })
+      : timer(latency, scheduler).pipe(map(() => responseOf(reply)));
 
   const timelineFor = (index: number, request: HttpRequest): JobTimeline | undefined => {
     const source = options.jobs;
@@ -284,153 +204,54 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
     return source as JobTimeline;
   };
 
-  /**
-   * Holds a request until `ready(t)` or `wait` ms, re-checking at each event of the job and when
-   * it is cancelled; then answers `respond(t)` after the latency.
-   */
-  const hold = (
-    job: SimJob,
-    wait: number,
-    ready: (t: number) => boolean,
-    respond: (t: number) => HttpResponse,
-  ): Observable<HttpResponse> =>
-    new Observable<HttpResponse>((subscriber) => {
-      const deadline = scheduler.now() + wait;
-      let pending: Subscription | undefined;
-      let done = false;
-      const check = (): void => {
-        if (done) return;
-        const t = scheduler.now();
-        pending?.unsubscribe();
-        if (ready(t) || t >= deadline) {
-          done = true;
-          job.listeners.delete(check);
-          const response = respond(t);
-          pending = scheduler.schedule(() => {
-            subscriber.next(response);
-            subscriber.complete();
-          }, latency);
-          return;
-        }
-        pending = scheduler.schedule(check, Math.min(nextEventAfter(job, t), deadline) - t);
-      };
-      job.listeners.add(check);
-      check();
-      return () => {
-        done = true;
-        job.listeners.delete(check);
-        pending?.unsubscribe();
-      };
-    });
-
-  const simulate = (request: HttpRequest): Observable<HttpResponse> | undefined => {
-    const now = scheduler.now();
-    switch (request.route) {
-      case 'run':
-      case 'runsync': {
-        const timeline = timelineFor(created, request);
-        if (timeline === undefined) return undefined;
-        created++;
-        const job = addJob(
-          timeline,
-          options.jobId !== undefined
-            ? options.jobId(inputOf(request), created - 1)
-            : request.route === 'run'
-              ? `job-${created}`
-              : `sync-job-${created}`,
-        );
-        if (request.route === 'run') return answer(json({ id: job.id, status: stateAt(job, now).status }));
-        return hold(
-          job,
-          waitOf(request, 'runsync'),
-          (t) => isTerminal(stateAt(job, t).status),
-          (t) => json(stateAt(job, t)),
-        );
-      }
-      case 'status': {
-        const job = jobs.get(jobIdOf(request.path));
-        return job === undefined ? notFound() : answer(json(stateAt(job, now)));
-      }
-      case 'status-sync': {
-        const job = jobs.get(jobIdOf(request.path));
-        if (job === undefined) return notFound();
-        return hold(
-          job,
-          waitOf(request, 'status-sync'),
-          (t) => isTerminal(stateAt(job, t).status),
-          (t) => json(stateAt(job, t)),
-        );
-      }
-      case 'stream': {
-        const job = jobs.get(jobIdOf(request.path));
-        if (job === undefined) return notFound();
-        return hold(
-          job,
-          waitOf(request, 'stream'),
-          (t) => readyChunks(job, t).length > 0 || isTerminal(stateAt(job, t).status),
-          (t) => {
-            const chunks = readyChunks(job, t);
-            job.drained += chunks.length;
-            const { status } = stateAt(job, t);
-            return json({ id: job.id, status, stream: chunks.map(({ output }) => ({ output })) });
-          },
-        );
-      }
-      case 'cancel': {
-        const job = jobs.get(jobIdOf(request.path));
-        if (job === undefined) return notFound();
-        if (!isTerminal(stateAt(job, now).status) && job.cancelledAt === undefined) {
-          job.cancelledAt = now;
-          for (const listener of [...job.listeners]) listener();
-        }
-        return answer(json(stateAt(job, now)));
-      }
-      case 'health': {
-        const counts = { completed: 0, failed: 0, inProgress: 0, inQueue: 0, retried: 0 };
-        for (const job of jobs.values()) {
-          const { status } = stateAt(job, now);
-          if (status === 'COMPLETED') counts.completed++;
-          else if (status === 'FAILED' || status === 'TIMED_OUT') counts.failed++;
-          else if (status === 'IN_PROGRESS') counts.inProgress++;
-          else if (status === 'IN_QUEUE') counts.inQueue++;
-        }
-        return answer(
-          json({ jobs: counts, workers: { idle: counts.inProgress > 0 ? 0 : 1, running: counts.inProgress } }),
-        );
-      }
-      default:
-        return undefined;
+  /** Creates the job of `timeline` through the simulator's routes (or directly, for existing jobs). */
+  const creatingJob = <T>(timeline: JobTimeline, fallbackId: (input: unknown) => string, create: () => T): T => {
+    creating = { timeline, fallbackId };
+    try {
+      return create();
+    } finally {
+      creating = undefined;
     }
   };
 
-  const overRateLimit = (request: HttpRequest): HttpResponse | undefined => {
-    if (rate === undefined) return undefined;
-    const bucket = budgetBucketOf(request.route);
-    const limit = rate.limits[bucket];
-    if (limit === Infinity) return undefined;
-    const now = scheduler.now();
-    const seen = (rate.seen.get(bucket) ?? []).filter((at) => at + rate.window > now);
-    rate.seen.set(bucket, seen);
-    if (seen.length >= limit) return throttled(Math.max(1, Math.ceil((seen[0] + rate.window - now) / 1000)));
-    seen.push(now);
-    return undefined;
+  const simulate = (request: HttpRequest, routed: RoutedRequest): Observable<HttpResponse> | undefined => {
+    if (request.route !== 'run' && request.route !== 'runsync') return answer(simulator.reply(routed, request.body));
+    const timeline = timelineFor(created, request);
+    if (timeline === undefined) return undefined;
+    created++;
+    const index = created - 1;
+    const name = options.jobId;
+    const fallbackId = (input: unknown): string =>
+      name !== undefined ? name(input, index) : `${request.route === 'run' ? 'job' : 'sync-job'}-${index + 1}`;
+    return answer(creatingJob(timeline, fallbackId, () => simulator.reply(routed, request.body)));
   };
 
   const handler: FakeHandler = (request, count) => {
-    const limited = overRateLimit(request);
+    const routing = simulator.route(request.method, `/v2${request.path}`);
+    if (routing.kind !== 'route') return undefined;
+    const limited = simulator.rateLimit(routing.request);
     if (limited !== undefined) return answer(limited);
     const script = throttles.find(({ script, left }) => left > 0 && (script.route ?? request.route) === request.route);
     if (script !== undefined) {
       script.left--;
       return answer(throttled(script.script.retryAfter));
     }
-    return options.handler?.(request, count) ?? options.routes?.[request.route]?.(request, count) ?? simulate(request);
+    return (
+      options.handler?.(request, count) ??
+      options.routes?.[request.route]?.(request, count) ??
+      simulate(request, routing.request)
+    );
   };
 
   const fake = createFakeTransport(handler, scheduler);
   for (const timeline of options.existingJobs ?? []) {
     if (timeline.id === undefined) throw new Error('fake endpoint: each of existingJobs needs an id');
-    addJob(timeline, timeline.id);
+    const id = timeline.id;
+    creatingJob(
+      timeline,
+      () => id,
+      () => engine.submit(endpointId, { input: null, executionTimeoutMs: Infinity, ttlMs: Infinity }, false),
+    );
   }
 
   const config = options.config ?? {};
@@ -447,10 +268,11 @@ export function createFakeEndpoint<I = unknown, O = unknown, C = unknown>(
     ...fake,
     endpoint,
     stateOf: (id) => {
-      const job = jobs.get(id);
-      return job === undefined ? undefined : stateAt(job, scheduler.now());
+      const job = engine.store.get(id, endpointId);
+      return job === undefined ? undefined : (engine.body(job) as JobState);
     },
     jobIds,
-    maxJobsInFlight: () => maxAtOnce([...jobs.values()].map((job) => ({ start: job.createdAt, end: endOf(job) }))),
+    maxJobsInFlight: () =>
+      maxAtOnce([...engine.store.all()].map((job) => ({ start: job.createdAt, end: job.completedAt ?? Infinity }))),
   };
 }

@@ -1,5 +1,6 @@
 import { isTerminal } from '../../codecs/job-status.js';
-import { findJob, type RouteHandler } from './context.js';
+import { okAnswer } from '../answer.js';
+import { findJob, JOB_NOT_FOUND, type RouteHandler } from './context.js';
 
 /**
  * `POST /cancel/{id}`: a queued job leaves the queue, a running job's handler is
@@ -9,7 +10,7 @@ import { findJob, type RouteHandler } from './context.js';
  */
 export const cancelRoute: RouteHandler = (ctx) => {
   const job = findJob(ctx);
-  if (!job) return;
+  if (!job) return JOB_NOT_FOUND;
   if (!isTerminal(job.status)) ctx.engine.cancel(job);
-  ctx.send(ctx.res, 200, ctx.engine.body(job));
+  return okAnswer(ctx.engine.body(job));
 };

@@ -1,17 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorAnswer, type Answer, type RouteReply } from '../answer.js';
 import type { Engine } from '../engine.js';
-import type { JsonSender } from '../http-io.js';
 import type { JobRecord } from '../job.js';
 import type { LongPolls } from '../long-poll.js';
 import type { StatsCollector } from '../stats.js';
 
-/** Everything a route handler needs for one request. */
+/** Everything a route handler needs for one request; no transport in it. */
 export interface RouteContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
   readonly engine: Engine;
   readonly longPolls: LongPolls;
-  readonly send: JsonSender;
   readonly stats: StatsCollector;
   /** Most queued jobs per endpoint before `/run` and `/runsync` answer 429 (`Infinity`: no limit). */
   readonly maxQueuedJobs: number;
@@ -23,20 +19,13 @@ export interface RouteContext {
   readonly query: URLSearchParams;
 }
 
-/** A route handler. */
-export type RouteHandler = (ctx: RouteContext) => void;
+/** A route handler: returns its answer, now or held. */
+export type RouteHandler = (ctx: RouteContext) => RouteReply;
 
-/**
- * Sends `{"error": message}` with `code`. GUESS: the cloud's error bodies are
- * undocumented; `{"error": "..."}` is what Runpod's own TS tools parse.
- */
-export function sendError(ctx: RouteContext, code: number, message: string): void {
-  ctx.send(ctx.res, code, { error: message });
-}
+/** The answer to a job id the endpoint does not know (or no longer keeps). */
+export const JOB_NOT_FOUND: Answer = errorAnswer(404, 'job not found');
 
-/** The job named in the path, or a 404 already sent. */
+/** The job named in the path, if the endpoint has it. */
 export function findJob(ctx: RouteContext): JobRecord | undefined {
-  const job = ctx.jobId === undefined ? undefined : ctx.engine.store.get(ctx.jobId, ctx.endpointId);
-  if (!job) sendError(ctx, 404, 'job not found');
-  return job;
+  return ctx.jobId === undefined ? undefined : ctx.engine.store.get(ctx.jobId, ctx.endpointId);
 }

@@ -1,7 +1,6 @@
 import { isTerminal } from '../../codecs/job-status.js';
-import { parseJobRequest } from '../job-request.js';
-import { sendError, type RouteHandler } from './context.js';
-import { answerQueueFull, refuseWhenQueueFull, RETAINED_BYTES_FULL } from './queue-full.js';
+import type { RouteHandler } from './context.js';
+import { submitJob } from './submit.js';
 import { answerWhen, readWait } from './waits.js';
 
 /**
@@ -10,20 +9,11 @@ import { answerWhen, readWait } from './waits.js';
  */
 export const runsyncRoute: RouteHandler = (ctx) => {
   const wait = readWait(ctx, 'runsync');
-  if (wait === undefined) return;
-  const parsed = parseJobRequest(ctx.body);
-  if (!parsed.ok) {
-    sendError(ctx, 400, parsed.message);
-    return;
-  }
-  if (refuseWhenQueueFull(ctx)) return;
-  const job = ctx.engine.submit(ctx.endpointId, parsed.value, true);
-  if (!job) {
-    answerQueueFull(ctx, RETAINED_BYTES_FULL);
-    return;
-  }
+  if (typeof wait !== 'number') return wait;
+  const job = submitJob(ctx, true);
+  if (!('id' in job)) return job;
   // A job still queued or running when the wait ends answers with its id and status only.
-  answerWhen(
+  return answerWhen(
     ctx,
     job,
     wait,

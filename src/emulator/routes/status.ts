@@ -1,19 +1,19 @@
-import { parseMs } from '../http-io.js';
 import { isTerminal } from '../../codecs/job-status.js';
-import { findJob, sendError, type RouteHandler } from './context.js';
-import { answerWhen, readWait } from './waits.js';
+import { errorAnswer, okAnswer } from '../answer.js';
+import { parseMs } from '../query.js';
+import { findJob, JOB_NOT_FOUND, type RouteHandler } from './context.js';
+import { answerWhen, heldJob } from './waits.js';
 
 /** `GET|POST /status/{id}[?ttl=ms]`: the status body. */
 export const statusRoute: RouteHandler = (ctx) => {
   const ttl = parseMs(ctx.query.get('ttl'));
   if (ttl !== undefined && Number.isNaN(ttl)) {
-    sendError(ctx, 400, '"ttl" must be a non-negative number of milliseconds');
-    return;
+    return errorAnswer(400, '"ttl" must be a non-negative number of milliseconds');
   }
   const job = findJob(ctx);
-  if (!job) return;
+  if (!job) return JOB_NOT_FOUND;
   if (ttl !== undefined) ctx.engine.shortenRetention(job, ttl);
-  ctx.send(ctx.res, 200, ctx.engine.body(job));
+  return okAnswer(ctx.engine.body(job));
 };
 
 /**
@@ -21,14 +21,12 @@ export const statusRoute: RouteHandler = (ctx) => {
  * runs out, then answers the status body (404 if the job expired meanwhile).
  */
 export const statusSyncRoute: RouteHandler = (ctx) => {
-  const wait = readWait(ctx, 'status-sync');
-  if (wait === undefined) return;
-  const job = findJob(ctx);
-  if (!job) return;
-  answerWhen(
+  const held = heldJob(ctx, 'status-sync');
+  if (!('job' in held)) return held;
+  return answerWhen(
     ctx,
-    job,
-    wait,
+    held.job,
+    held.wait,
     (j) => isTerminal(j.status),
     (j) => ctx.engine.body(j),
   );

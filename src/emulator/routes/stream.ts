@@ -1,6 +1,6 @@
 import { isTerminal } from '../../codecs/job-status.js';
-import { findJob, type RouteHandler } from './context.js';
-import { answerWhen, readWait } from './waits.js';
+import type { RouteHandler } from './context.js';
+import { answerWhen, heldJob } from './waits.js';
 
 /**
  * `GET|POST /stream/{id}?wait=ms`: holds until a chunk exists, the job is
@@ -8,14 +8,12 @@ import { answerWhen, readWait } from './waits.js';
  * the chunks it returns.
  */
 export const streamRoute: RouteHandler = (ctx) => {
-  const wait = readWait(ctx, 'stream');
-  if (wait === undefined) return;
-  const job = findJob(ctx);
-  if (!job) return;
-  answerWhen(
+  const held = heldJob(ctx, 'stream');
+  if (!('job' in held)) return held;
+  return answerWhen(
     ctx,
-    job,
-    wait,
+    held.job,
+    held.wait,
     (j) => j.streamBuffer.length > 0 || isTerminal(j.status),
     (j) => {
       const stream = j.streamBuffer;
