@@ -69,9 +69,12 @@ export function rateFloor(
 
 /**
  * W2's floor: jobs of `durationsMs` in a first-in-first-out queue served by `workers` workers from
- * 0. The ideal client knows the queue's order: after the first reads (spent at 0), it sends one
- * long-poll per job in queue order as soon as a token and one of the `concurrency` slots are free,
- * and holds it until the job ends; so 2 status requests per job, the least `watch` can send.
+ * 0. After the first reads (spent at 0), the ideal client sends one long-poll per job as soon as a
+ * token and one of the `concurrency` slots are free, and holds it until the job ends: 2 status
+ * requests per job, the least `watch` can send. Without `random` it knows the queue's order and
+ * follows it. With `random` (a watch order the client cannot map to the queue's, e.g. shuffled),
+ * it knows only which jobs its first reads found running: it takes those first, then any job at
+ * random, since no unheld job tells it more without a request it has no token to spare for.
  */
 export function fifoFloor(
   durationsMs: readonly number[],
@@ -79,27 +82,42 @@ export function fifoFloor(
   rate: number,
   concurrency: number,
   windowMs: number,
+  random?: () => number,
 ): LatencyFloor {
   const freeWorkers: number[] = Array.from({ length: workers }, () => 0);
+  const starts: number[] = [];
   const completions = durationsMs.map((duration) => {
     freeWorkers.sort((a, b) => a - b);
+    starts.push(freeWorkers[0]!);
     const end = freeWorkers[0]! + duration;
     freeWorkers[0] = end;
     return end;
   });
   const tokens = tokenLog((rate * windowMs) / 1000, windowMs, durationsMs.length);
+  /** The jobs without a long-poll yet, in queue order (only its front matters when `random` is set). */
+  const unheld = completions.map((_, job) => job);
+  const pick = (): number => {
+    if (random === undefined || starts[unheld[0]!] === 0) return unheld.shift()!;
+    const at = Math.floor(random() * unheld.length);
+    const job = unheld[at]!;
+    unheld[at] = unheld[unheld.length - 1]!;
+    unheld.pop();
+    return job;
+  };
   /** The ends of the long-polls in flight, at most `concurrency`. */
   const held: number[] = [];
-  const latencies = completions.map((completion) => {
+  const latencies: number[] = [];
+  while (unheld.length > 0) {
     let t = 0;
     if (held.length >= concurrency) {
       held.sort((a, b) => a - b);
       t = held.shift()!;
     }
+    const completion = completions[pick()]!;
     t = tokens.freeAt(t);
     tokens.spend(t);
     held.push(Math.max(t, completion));
-    return Math.max(0, t - completion);
-  });
+    latencies.push(Math.max(0, t - completion));
+  }
   return percentiles(latencies, durationsMs.length, rate);
 }

@@ -134,7 +134,16 @@ export function SCENARIOS(quick: boolean): Scenario[] {
     rateLimits: { run: Infinity },
     endpoints: { bench: { workers: 200, handler: gatedSleep(started) } },
   });
-  const w2Floor = fifoFloor(w2Durations, 200, STATUS_RATE, STATUS_CONCURRENCY, STATUS_WINDOW);
+  // Watched in creation order, the client can follow the queue; shuffled, it can only guess.
+  const w2Floor = (inOrder: boolean) =>
+    fifoFloor(
+      w2Durations,
+      200,
+      STATUS_RATE,
+      STATUS_CONCURRENCY,
+      STATUS_WINDOW,
+      inOrder ? undefined : mulberry32(SEED + 5),
+    );
   // W1: every job in progress at once, completions spread evenly over the spread, in random order.
   const w1Durations = shuffled(
     spread(w1.jobs, 0, w1.spreadMs).map((ms) => Math.round(ms)),
@@ -186,7 +195,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       emulator: w2Emulator,
       task: {},
       prepare: queueThenWatch(w2Durations),
-      latencyFloor: w2Floor,
+      latencyFloor: w2Floor(false),
     },
     {
       key: 'w2o',
@@ -198,7 +207,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       emulator: w2Emulator,
       task: {},
       prepare: queueThenWatch(w2Durations, true),
-      latencyFloor: w2Floor,
+      latencyFloor: w2Floor(true),
     },
     {
       key: 'w1',

@@ -5,7 +5,7 @@ import { isHttpError, isNotFoundError } from '../errors.js';
 import { MinHeap } from '../internal/min-heap.js';
 import { createGrowingDelay, MIN_REQUEST_GAP_MS, QUICK_ANSWER_MS, type GrowingDelay } from '../internal/pacing.js';
 import { sameState } from '../internal/same-state.js';
-import type { PollingPolicy } from './config.js';
+import type { PollingPolicy, RateLimit } from './config.js';
 
 /** What {@link createFollower} needs from the endpoint. */
 export interface FollowerDeps<O> {
@@ -18,8 +18,13 @@ export interface FollowerDeps<O> {
   readonly longPollWait: number;
   /** Requests the follower keeps in flight at most: the status group's slots (`Infinity`: no limit). */
   readonly slots: number;
-  /** The hold of a long-poll while other jobs wait for a request, in ms. */
+  /** The shortest hold of a long-poll while other jobs wait for a request, in ms. */
   readonly contendedWait: number;
+  /**
+   * The status group's rate as the request path keeps it (its window with the margin), or `false`:
+   * holds are sized so that the follower's own requests spend it evenly.
+   */
+  readonly rate: RateLimit | false;
 }
 
 /** One endpoint object's registry of followed jobs. */
@@ -41,6 +46,13 @@ export interface Follower<O> {
 
 /** One pick in this many goes to the job that has waited longest, whatever its state: no job starves. */
 const SWEEP_EVERY = 10;
+
+/**
+ * The follower keeps its spent tokens this share of the window longer than the request path does:
+ * a server counts a request when it arrives, and the arrivals of a burst (the first reads) spread
+ * out under load; the next burst, sent the moment those tokens come back, must not meet them.
+ */
+const TRANSIT_SHARE = 0.03;
 
 interface Entry<O> {
   readonly id: string;
@@ -89,9 +101,18 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   let inFlight = 0;
   /** Jobs in a pause before their next request: they will want a slot soon. */
   let paused = 0;
-  /** Jobs whose long-poll holds long, started while no other job waited. */
+  /** Jobs whose long-poll holds longer than `contendedWait`, oldest first: a hand-over may cut them. */
   const holding = new Set<Entry<O>>();
+  /** Jobs whose last state is `IN_PROGRESS`. */
+  let runningJobs = 0;
+  /** Start times of this follower's requests within the rate window, oldest first from `sentHead`. */
+  let sent: number[] = [];
+  let sentHead = 0;
   let handOver: Subscription | undefined;
+  /** A pump due when the oldest spent token comes back, while jobs wait for a token. */
+  let refill: Subscription | undefined;
+  /** How long the follower counts a request against the rate (`Infinity` without a rate). */
+  const tokenLife = deps.rate === false ? Infinity : deps.rate.window * (1 + TRANSIT_SHARE);
   let picks = 0;
   const byStamp = (a: Place<O>, b: Place<O>) => a.stamp < b.stamp;
   const fresh = new MinHeap<Place<O>>(byStamp);
@@ -99,6 +120,40 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const queued = new MinHeap<Place<O>>((a, b) => a.entry.seq < b.entry.seq);
   const rotation = new MinHeap<Place<O>>(byStamp);
   const live = (place: Place<O>) => place.entry.ready && place.entry.stamp === place.stamp;
+
+  /** Forgets the starts that left the rate window. */
+  const expireSent = (now: number): void => {
+    while (sentHead < sent.length && sent[sentHead] + tokenLife <= now) sentHead++;
+    if (sentHead > 1024 && sentHead * 2 > sent.length) {
+      sent = sent.slice(sentHead);
+      sentHead = 0;
+    }
+  };
+
+  /** Tokens of the rate window this follower has not spent (`Infinity` without a rate). */
+  const freeTokens = (now: number): number => {
+    if (deps.rate === false) return Infinity;
+    expireSent(now);
+    return deps.rate.limit - (sent.length - sentHead);
+  };
+
+  /**
+   * Holds may end without news only while the budget can pay for the requests that follow: when
+   * the slots can cover every running job and the free tokens are no more than the followed jobs
+   * (each needs one more request at least, the one that sees its end), every long-poll is held to
+   * the end of its job, so that no token goes to an answer that brings nothing.
+   */
+  const mustHold = (now: number): boolean => runningJobs <= deps.slots && freeTokens(now) <= entries.size;
+
+  /**
+   * The hold that spends the free tokens evenly until the oldest spent one comes back, with every
+   * slot busy: `slots × (time until that return) / free tokens`. Right after a burst (the first
+   * reads) this is longer than `contendedWait`; once the window turns over steadily, about that.
+   */
+  const budgetHold = (now: number): number => {
+    if (deps.rate === false || sentHead === sent.length) return 0;
+    return (deps.slots * (sent[sentHead] + tokenLife - now)) / freeTokens(now);
+  };
 
   const makeReady = (entry: Entry<O>): void => {
     entry.ready = true;
@@ -160,7 +215,13 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const handOverNow = (): void => {
     handOver = undefined;
     const now = scheduler.now();
-    let due = ready;
+    const hold = mustHold(now);
+    if (!hold && freeTokens(now) <= 0) {
+      // No token to give the slot to: look again when the oldest comes back.
+      handOver = scheduler.schedule(handOverNow, sent[sentHead] + tokenLife - now);
+      return;
+    }
+    let due = hold ? 0 : Math.min(ready, freeTokens(now));
     for (const entry of [...holding]) {
       if (due <= 0) break;
       if (now - entry.holdingSince! < deps.contendedWait) continue;
@@ -177,7 +238,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     if (pumping) return;
     pumping = true;
     try {
-      while (inFlight < deps.slots && ready > 0) {
+      while (inFlight < deps.slots && ready > 0 && freeTokens(scheduler.now()) > 0) {
         const entry = pick();
         if (entry === undefined) break;
         unready(entry);
@@ -191,6 +252,19 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     } else {
       handOver?.unsubscribe();
       handOver = undefined;
+    }
+    const now = scheduler.now();
+    if (ready > 0 && inFlight < deps.slots && freeTokens(now) <= 0) {
+      refill ??= scheduler.schedule(
+        () => {
+          refill = undefined;
+          pump();
+        },
+        sent[sentHead] + tokenLife - now,
+      );
+    } else {
+      refill?.unsubscribe();
+      refill = undefined;
     }
   };
 
@@ -208,8 +282,18 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     }, ms);
   };
 
+  /** Sets the last state fetched, keeping the count of running jobs. */
+  const setState = (entry: Entry<O>, state: JobState<O> | undefined): void => {
+    if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
+    entry.state = state;
+    if (state?.status === 'IN_PROGRESS') runningJobs++;
+  };
+
   const remove = (entry: Entry<O>): void => {
-    if (entries.get(entry.id) === entry) entries.delete(entry.id);
+    if (entries.get(entry.id) === entry) {
+      entries.delete(entry.id);
+      if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
+    }
     unready(entry);
     compact();
     if (entry.pause !== undefined) {
@@ -242,15 +326,22 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       // Others wait (or soon will) for a slot this request could free: hold it only long enough
       // for each of them to get a turn within about `contendedWait`, never shorter than that.
       const waiting = ready + paused;
-      if (waiting > deps.slots - inFlight - 1) {
-        wait = Math.min(wait, Math.max(deps.contendedWait, (deps.contendedWait * deps.slots) / waiting));
-      } else if (wait > deps.contendedWait) {
+      // A hold sized for others (below) runs its course; a long one (nobody waits, no token to
+      // spare, or none free) is cut by a hand-over once a token is free and others wait.
+      let sized = false;
+      if (waiting > deps.slots - inFlight - 1 && !mustHold(startedAt) && freeTokens(startedAt) > 0) {
+        const share = (deps.contendedWait * deps.slots) / waiting;
+        wait = Math.min(wait, Math.max(deps.contendedWait, share, budgetHold(startedAt)));
+        sized = true;
+      }
+      if (!sized && wait > deps.contendedWait) {
         entry.holdingSince = startedAt;
         holding.add(entry);
       }
       entry.lastLongPoll = startedAt;
       request = longPoll(entry, wait);
     }
+    if (deps.rate !== false) sent.push(startedAt);
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
@@ -278,7 +369,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
 
   const answer = (entry: Entry<O>, state: JobState<O>, startedAt: number, wait: number): void => {
     const previous = entry.state;
-    entry.state = state;
+    setState(entry, state);
     const terminal = isTerminal(state);
     const changed = previous === undefined || !sameState(state, previous);
     if (terminal) remove(entry);
@@ -326,7 +417,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         entry = {
           id,
           seq: seq++,
-          state: known,
+          state: undefined,
           subscribers: [],
           deadlines: [],
           deadlineAt,
@@ -340,6 +431,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           backoff: undefined,
         };
         entries.set(id, entry);
+        setState(entry, known);
         makeReady(entry);
       }
       const followed = entry;

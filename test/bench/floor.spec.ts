@@ -54,4 +54,14 @@ describe('bench FIFO floor (W2)', () => {
       fifoFloor([1000], 2, 0.2, 2, 10_000).p50Ms,
     );
   });
+
+  it('without the queue order the client takes the jobs found running, then guesses: an unheld job ends unseen', () => {
+    // 1 worker, 1 slot, plenty of tokens: jobs end at 1, 2, 3 s. In order, each is held from the
+    // moment the one before ends. At random (this draw picks the last job second), job 2 ends at
+    // 2 s while the slot holds job 3; it is seen at 3 s.
+    const jobs = [1000, 1000, 1000];
+    expect(fifoFloor(jobs, 1, 100, 1, 10_000)).toEqual({ visitEveryMs: 30, p50Ms: 0, p99Ms: 0 });
+    const lastFirst = () => 0.99;
+    expect(fifoFloor(jobs, 1, 100, 1, 10_000, lastFirst)).toEqual({ visitEveryMs: 30, p50Ms: 0, p99Ms: 1000 });
+  });
 });
