@@ -171,6 +171,41 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('starts a request only while a token is free, even with slots free: the pick waits for the token', () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, 'IN_QUEUE') });
+        },
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${wait}`);
+          return cold('10ms r|', { r: state(id, 'COMPLETED') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 3,
+        contendedWait: 2000,
+        rate: { limit: 2, window: 10_000 },
+      });
+      for (const id of ['a', 'b', 'c']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      // 2 tokens per 10 s, each counted 10,300 ms: c's first read waits for the tokens of 0, and
+      // then goes first (a new entry); b and c get theirs when the tokens of 10,300 come back.
+      expect(calls).toEqual([
+        '0 status a',
+        '0 status b',
+        '10300 status c',
+        '10300 sync a 90000',
+        '20600 sync b 90000',
+        '20600 sync c 90000',
+      ]);
+      expect(follower.followed()).toBe(0);
+    });
+  });
+
   it('two subscribers of one job share its requests, a late one gets the known state at once', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, (req) =>
