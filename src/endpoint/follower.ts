@@ -68,6 +68,8 @@ interface Entry<O> {
   ready: boolean;
   stamp: number;
   request: Subscription | undefined;
+  /** The request in flight is a long-poll. */
+  longPollInFlight: boolean;
   /** A pacing, backoff or poll-interval wait before the next request. */
   pause: Subscription | undefined;
   /** When a long hold started while no other job waited (a hand-over may cut it short). */
@@ -84,13 +86,22 @@ interface Place<O> {
 
 /**
  * Creates the follower of one endpoint object: one registry of followed jobs, and one loop that
- * sends their status requests, at most `slots` at a time. When a request slot frees, the loop
- * picks, in order: a job with no state yet (its first state), an `IN_PROGRESS` job, the oldest job
- * still queued; one pick in {@link SWEEP_EVERY} goes to the job waiting longest. Long-polls hold
- * `longPollWait` (or until the deadline) while no other job waits, `contendedWait` otherwise, so
- * the slots turn over at RunPod's request rate. A job's long-polls start at least
- * {@link MIN_REQUEST_GAP_MS} apart, a quick unchanged answer backs off, and a 405 (or a 404 that
- * `/status` contradicts) switches that job to polling `/status` with a growing interval.
+ * sends their status requests, at most `slots` at a time and, with a `rate`, only while a token of
+ * the status window is free. When a request can start, the loop picks, in order: an `IN_PROGRESS`
+ * job while long-polls hold less than half the slots, a job with no state yet (its first state),
+ * an `IN_PROGRESS` job, the job registered first among those still queued (the queue's head when
+ * jobs are registered in creation order, as `submit` does); one pick in {@link SWEEP_EVERY} goes to
+ * the job waiting longest.
+ *
+ * Long-polls hold `longPollWait` (or until the deadline) while no other job waits. While others
+ * wait, a long-poll still holds to the end of its job when the rate could not pay for more: the
+ * slots cover every running job and the free tokens are no more than the followed jobs, each of
+ * which needs one more request at least. Otherwise it holds long enough for each waiting job to
+ * get a turn within about `contendedWait`, and for the free tokens to last until the oldest spent
+ * one comes back. A long hold is cut (its job queued again) once others wait, a token is free and
+ * it has lasted `contendedWait`. A job's long-polls start at least {@link MIN_REQUEST_GAP_MS}
+ * apart, a quick unchanged answer backs off, and a 405 (or a 404 that `/status` contradicts)
+ * switches that job to polling `/status` with a growing interval.
  */
 export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const { scheduler } = deps;
@@ -99,6 +110,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   let stamps = 0;
   let ready = 0;
   let inFlight = 0;
+  /** Long-polls in flight. */
+  let longPolls = 0;
   /** Jobs in a pause before their next request: they will want a slot soon. */
   let paused = 0;
   /** Jobs whose long-poll holds longer than `contendedWait`, oldest first: a hand-over may cut them. */
@@ -194,16 +207,30 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       const swept = take(rotation);
       if (swept !== undefined) return swept;
     }
+    // A job found running ends soonest: its long-poll may go before new entries' first reads, as
+    // long as those keep half the slots.
+    if (longPolls + 1 <= deps.slots / 2) {
+      const found = take(running);
+      if (found !== undefined) return found;
+    }
     return take(fresh) ?? take(running) ?? take(queued) ?? take(rotation);
   };
 
   /** Stops the request in flight of `entry`, if any. */
+  /** Marks the request of `entry` ended. */
+  const ended = (entry: Entry<O>): void => {
+    entry.request = undefined;
+    holding.delete(entry);
+    inFlight--;
+    if (entry.longPollInFlight) longPolls--;
+    entry.longPollInFlight = false;
+  };
+
   const abort = (entry: Entry<O>): void => {
     holding.delete(entry);
     if (entry.request === undefined) return;
     const request = entry.request;
-    entry.request = undefined;
-    inFlight--;
+    ended(entry);
     request.unsubscribe();
   };
 
@@ -339,6 +366,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         holding.add(entry);
       }
       entry.lastLongPoll = startedAt;
+      entry.longPollInFlight = true;
+      longPolls++;
       request = longPoll(entry, wait);
     }
     if (deps.rate !== false) sent.push(startedAt);
@@ -346,9 +375,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      entry.request = undefined;
-      holding.delete(entry);
-      inFlight--;
+      ended(entry);
       return true;
     };
     inFlight++;
@@ -424,6 +451,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           ready: false,
           stamp: 0,
           request: undefined,
+          longPollInFlight: false,
           pause: undefined,
           holdingSince: undefined,
           longPolling: true,

@@ -70,6 +70,44 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('jobs found running get their long-polls before new entries, within half the slots', () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, id.startsWith('r') ? 'IN_PROGRESS' : 'IN_QUEUE') });
+        },
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${wait}`);
+          return cold('1000ms r|', { r: state(id, 'COMPLETED') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 4,
+        contendedWait: 2000,
+        rate: false,
+      });
+      for (const id of ['r1', 'r2', 'r3', 'n1', 'n2', 'n3']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      expect(calls.slice(0, 10)).toEqual([
+        '0 status r1',
+        '0 status r2',
+        '0 status r3',
+        '0 status n1',
+        // r1 and r2 take half the slots (each held to give the 2 jobs waiting a turn within 2 s:
+        // 2,000 × 4 slots / 2); r3 waits behind the first reads of n2 and n3.
+        '10 sync r1 4000',
+        '10 sync r2 4000',
+        '10 status n2',
+        '10 status n3',
+        '20 sync r3 4000',
+        '20 sync n1 4000',
+      ]);
+    });
+  });
+
   it('one pick in ten goes to the job waiting longest, so a queued job is not starved by a running one', () => {
     rx.run(({ cold, flush }) => {
       // p stays IN_PROGRESS through every short hold and ends on its first full one; q ends at once.
