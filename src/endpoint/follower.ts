@@ -112,6 +112,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   let inFlight = 0;
   /** Long-polls in flight. */
   let longPolls = 0;
+  /** Jobs waiting for their first read. */
+  let unread = 0;
   /** Jobs in a pause before their next request: they will want a slot soon. */
   let paused = 0;
   /** Jobs whose long-poll holds longer than `contendedWait`, oldest first: a hand-over may cut them. */
@@ -158,14 +160,17 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
    */
   const mustHold = (now: number): boolean => runningJobs <= deps.slots && freeTokens(now) <= entries.size;
 
+  /** Free tokens less those the first reads still due will take (they go at once). */
+  const spareTokens = (now: number): number => freeTokens(now) - unread;
+
   /**
-   * The hold that spends the free tokens evenly until the oldest spent one comes back, with every
-   * slot busy: `slots × (time until that return) / free tokens`. Right after a burst (the first
+   * The hold that spends the spare tokens evenly until the oldest spent one comes back, with every
+   * slot busy: `slots × (time until that return) / spare tokens`. Right after a burst (the first
    * reads) this is longer than `contendedWait`; once the window turns over steadily, about that.
    */
   const budgetHold = (now: number): number => {
     if (deps.rate === false || sentHead === sent.length) return 0;
-    return (deps.slots * (sent[sentHead] + tokenLife - now)) / freeTokens(now);
+    return (deps.slots * (sent[sentHead] + tokenLife - now)) / spareTokens(now);
   };
 
   const makeReady = (entry: Entry<O>): void => {
@@ -317,6 +322,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   };
 
   const remove = (entry: Entry<O>): void => {
+    if (entry.ready && entry.state === undefined) unread--;
     if (entries.get(entry.id) === entry) {
       entries.delete(entry.id);
       if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
@@ -347,6 +353,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     let wait = 0;
     let request: Observable<JobState<O>>;
     if (entry.state === undefined || !entry.longPolling) {
+      if (entry.state === undefined) unread--;
       request = deps.status(entry.id, entry.deadlineAt);
     } else {
       wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - startedAt));
@@ -356,7 +363,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       // A hold sized for others (below) runs its course; a long one (nobody waits, no token to
       // spare, or none free) is cut by a hand-over once a token is free and others wait.
       let sized = false;
-      if (waiting > deps.slots - inFlight - 1 && !mustHold(startedAt) && freeTokens(startedAt) > 0) {
+      if (waiting > deps.slots - inFlight - 1 && !mustHold(startedAt) && spareTokens(startedAt) > 0) {
         const share = (deps.contendedWait * deps.slots) / waiting;
         wait = Math.min(wait, Math.max(deps.contendedWait, share, budgetHold(startedAt)));
         sized = true;
@@ -460,6 +467,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         };
         entries.set(id, entry);
         setState(entry, known);
+        if (known === undefined) unread++;
         makeReady(entry);
       }
       const followed = entry;

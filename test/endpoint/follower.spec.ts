@@ -190,6 +190,41 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('a hold spreads only the tokens the first reads still due leave over', () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, 'IN_PROGRESS') });
+        },
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${Math.round(wait)}`);
+          return cold(`${wait}ms r|`, { r: state(id, 'COMPLETED') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 2,
+        contendedWait: 2000,
+        rate: { limit: 8, window: 10_000 },
+      });
+      for (const id of ['n1', 'n2', 'n3', 'n4']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      expect(calls.slice(0, 6)).toEqual([
+        '0 status n1',
+        '0 status n2',
+        // 6 tokens free, 2 of them due to the first reads of n3 and n4: 2 slots × 10,290 ms / 4
+        // (the oldest token is back at 10,300), where all 6 would give 3,430.
+        '10 sync n1 5145',
+        '10 status n3',
+        '20 status n4',
+        // No first read due any more: the 3 tokens free are all spare, 2 × 10,270 / 3.
+        '30 sync n2 6847',
+      ]);
+    });
+  });
+
   it('a hand-over waits for a free token: cutting a hold without one would only queue the new request', () => {
     rx.run(({ cold, flush }) => {
       // 1 request per 10 s, one slot, two running jobs: the slot cannot cover both, so holds rotate.
