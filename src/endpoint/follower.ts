@@ -97,11 +97,12 @@ interface Place<O> {
  * wait, a long-poll still holds to the end of its job when the rate could not pay for more: the
  * slots cover every running job and the free tokens are no more than the followed jobs, each of
  * which needs one more request at least. Otherwise it holds long enough for each waiting job to
- * get a turn within about `contendedWait`, and for the free tokens to last until the oldest spent
- * one comes back. A long hold is cut (its job queued again) once others wait, a token is free and
- * it has lasted `contendedWait`. A job's long-polls start at least {@link MIN_REQUEST_GAP_MS}
- * apart, a quick unchanged answer backs off, and a 405 (or a 404 that `/status` contradicts)
- * switches that job to polling `/status` with a growing interval.
+ * get a turn within about `contendedWait`, and for the spare tokens (the free ones less those the
+ * first reads still due will take) to last until the oldest spent one comes back. A long hold is
+ * cut (its job queued again) once others wait, a token is free and it has lasted `contendedWait`.
+ * A job's long-polls start at least {@link MIN_REQUEST_GAP_MS} apart, a quick unchanged answer
+ * backs off, and a 405 (or a 404 that `/status` contradicts) switches that job to polling
+ * `/status` with a growing interval.
  */
 export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const { scheduler } = deps;
