@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=a,w2]`: runpod-rx side by side with the official
+ * `npm run bench [-- --quick] [-- --only=a,w2] [-- --clients=runpod-rx]`: runpod-rx side by side with the official
  * runpod-sdk and a 1-second status poller (what runpod-python does), each client in its own child
  * process, each run against a fresh emulator in this process. Prints a table and writes
  * bench/results/latest.json.
@@ -224,6 +224,10 @@ async function main(): Promise<void> {
     .find((arg) => arg.startsWith('--only='))
     ?.slice('--only='.length)
     .split(',');
+  const clients = process.argv
+    .find((arg) => arg.startsWith('--clients='))
+    ?.slice('--clients='.length)
+    .split(',');
   const dir = mkdtempSync(join(tmpdir(), 'runpod-rx-bench-'));
   const results: Record<string, Record<string, ClientResult>> = {};
   const started = Date.now();
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
       if (only && !only.includes(scenario.key)) continue;
       results[scenario.name] = {};
       for (const client of scenario.clients) {
+        if (clients && !clients.includes(client)) continue;
         process.stderr.write(`${scenario.name} / ${client} ...\n`);
         results[scenario.name][client] = await runScenario(scenario, client, dir);
       }

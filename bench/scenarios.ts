@@ -1,6 +1,6 @@
 import type { EmulatorHandler, EmulatorOptions } from '../src/emulator/index';
 import { mulberry32 } from '../src/emulator/prng';
-import { rateFloor, type LatencyFloor } from './floor';
+import { fifoFloor, rateFloor, type LatencyFloor } from './floor';
 
 /**
  * The clients: `runpod-rx` with its default transport (cross-fetch), `runpod-rx-node` with
@@ -35,6 +35,7 @@ export interface Scenario {
 
 /** RunPod's status group: 2,000 requests per 10 s, 400 at once, shared by status, status-sync, stream. */
 const STATUS_RATE = 200;
+const STATUS_WINDOW = 10_000;
 const STATUS_CONCURRENCY = 400;
 /** Seed of every random draw of the bench: durations, orders, dropped webhook calls. */
 const SEED = 14;
@@ -92,20 +93,22 @@ async function queueJobs(baseUrl: string, apiKey: string, endpointId: string, in
   return ids;
 }
 
-/** Queues one job per duration (in this order: the queue is FIFO) and hands the client the ids shuffled. */
+/**
+ * Queues one job per duration (in this order: the queue is FIFO) and hands the client the ids
+ * shuffled, or `inOrder`: in creation order, the order in which `submit` or a resume after a crash
+ * (watching persisted ids) registers them.
+ */
 const queueThenWatch =
-  (durationsMs: readonly number[]) =>
-  async (baseUrl: string, apiKey: string, endpointId: string): Promise<Record<string, unknown>> => ({
-    ids: shuffled(
-      await queueJobs(
-        baseUrl,
-        apiKey,
-        endpointId,
-        durationsMs.map((ms) => ({ ms })),
-      ),
-      SEED + 1,
-    ),
-  });
+  (durationsMs: readonly number[], inOrder = false) =>
+  async (baseUrl: string, apiKey: string, endpointId: string): Promise<Record<string, unknown>> => {
+    const ids = await queueJobs(
+      baseUrl,
+      apiKey,
+      endpointId,
+      durationsMs.map((ms) => ({ ms })),
+    );
+    return { ids: inOrder ? ids : shuffled(ids, SEED + 1) };
+  };
 
 /** Rate-limit floor of `jobs` requests at `limit` per sliding `windowMs`, plus the last job's time. */
 const floor = (jobs: number, limit: number, windowMs: number, tailMs: number) =>
@@ -125,6 +128,22 @@ export function SCENARIOS(quick: boolean): Scenario[] {
   const random = mulberry32(SEED);
   // W2: jobs of 0.6-1.8 s in a FIFO queue served by 200 workers.
   const w2Durations = Array.from({ length: w2 }, () => 600 + Math.round(random() * 1_200));
+  // RunPod's limits on (status group 2,000 per 10 s); /run is unlimited only so that the jobs can
+  // be queued before the client starts.
+  const w2Emulator = (started: Promise<void>): EmulatorOptions => ({
+    rateLimits: { run: Infinity },
+    endpoints: { bench: { workers: 200, handler: gatedSleep(started) } },
+  });
+  // Watched in creation order, the client can follow the queue; shuffled, it can only guess.
+  const w2Floor = (inOrder: boolean) =>
+    fifoFloor(
+      w2Durations,
+      200,
+      STATUS_RATE,
+      STATUS_CONCURRENCY,
+      STATUS_WINDOW,
+      inOrder ? undefined : mulberry32(SEED + 5),
+    );
   // W1: every job in progress at once, completions spread evenly over the spread, in random order.
   const w1Durations = shuffled(
     spread(w1.jobs, 0, w1.spreadMs).map((ms) => Math.round(ms)),
@@ -173,14 +192,22 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       workload: 'watch',
       clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS],
       jobs: w2,
-      // RunPod's limits on (status group 2,000 per 10 s); /run is unlimited only so that the jobs
-      // can be queued before the client starts.
-      emulator: (started) => ({
-        rateLimits: { run: Infinity },
-        endpoints: { bench: { workers: 200, handler: gatedSleep(started) } },
-      }),
+      emulator: w2Emulator,
       task: {},
       prepare: queueThenWatch(w2Durations),
+      latencyFloor: w2Floor(false),
+    },
+    {
+      key: 'w2o',
+      name: 'w2-watch-in-order',
+      workload: 'watch',
+      clients: ['runpod-rx', ...PEERS],
+      jobs: w2,
+      // W2 watched in creation order (the queue's order): what `submit` or a resume registers.
+      emulator: w2Emulator,
+      task: {},
+      prepare: queueThenWatch(w2Durations, true),
+      latencyFloor: w2Floor(true),
     },
     {
       key: 'w1',
@@ -194,7 +221,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       }),
       task: {},
       prepare: queueThenWatch(w1Durations),
-      latencyFloor: rateFloor(w1Durations, STATUS_RATE, STATUS_CONCURRENCY),
+      latencyFloor: rateFloor(w1Durations, STATUS_RATE, STATUS_CONCURRENCY, STATUS_WINDOW),
     },
     {
       key: 'wh',

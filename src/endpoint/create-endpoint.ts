@@ -26,6 +26,7 @@ import {
 import { InvalidInputError, isRunpodError, TimeoutError } from '../errors.js';
 import { createDeadlineBoard } from '../internal/deadline-board.js';
 import { withDeadline } from '../internal/deadline.js';
+import { defaultMargin } from '../internal/rate-window.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../internal/take-until-terminal.js';
@@ -65,6 +66,11 @@ function contendedHold(slots: number, rate: RateLimit | false): number {
   if (rate === false) return HAND_OVER_MS;
   const scaled = (HAND_OVER_MS * rate.window) / RUNPOD_RATE_WINDOW;
   return slots === Infinity ? scaled : Math.max(scaled, (slots * rate.window) / rate.limit);
+}
+
+/** `rate` as the request path keeps it: its window lengthened by the margin for requests in transit. */
+function withMargin(rate: RateLimit): RateLimit {
+  return { limit: rate.limit, window: rate.window + defaultMargin(rate.window) };
 }
 
 /** `error`, carrying `jobId` when it is a runpod-rx error that names no job yet. */
@@ -159,6 +165,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     longPollWait: resolved.longPollWait,
     slots: statusSlots,
     contendedWait: contendedHold(statusSlots, resolved.statusRateLimit),
+    rate: resolved.statusRateLimit === false ? false : withMargin(resolved.statusRateLimit),
   });
   /** The deadlines of `watch`, `submit` and `runSync`, on one timer. */
   const deadlines = createDeadlineBoard(scheduler);

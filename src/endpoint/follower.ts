@@ -5,7 +5,7 @@ import { isHttpError, isNotFoundError } from '../errors.js';
 import { MinHeap } from '../internal/min-heap.js';
 import { createGrowingDelay, MIN_REQUEST_GAP_MS, QUICK_ANSWER_MS, type GrowingDelay } from '../internal/pacing.js';
 import { sameState } from '../internal/same-state.js';
-import type { PollingPolicy } from './config.js';
+import type { PollingPolicy, RateLimit } from './config.js';
 
 /** What {@link createFollower} needs from the endpoint. */
 export interface FollowerDeps<O> {
@@ -18,8 +18,13 @@ export interface FollowerDeps<O> {
   readonly longPollWait: number;
   /** Requests the follower keeps in flight at most: the status group's slots (`Infinity`: no limit). */
   readonly slots: number;
-  /** The hold of a long-poll while other jobs wait for a request, in ms. */
+  /** The shortest hold of a long-poll while other jobs wait for a request, in ms. */
   readonly contendedWait: number;
+  /**
+   * The status group's rate as the request path keeps it (its window with the margin), or `false`:
+   * holds are sized so that the follower's own requests spend it evenly.
+   */
+  readonly rate: RateLimit | false;
 }
 
 /** One endpoint object's registry of followed jobs. */
@@ -42,6 +47,13 @@ export interface Follower<O> {
 /** One pick in this many goes to the job that has waited longest, whatever its state: no job starves. */
 const SWEEP_EVERY = 10;
 
+/**
+ * The follower keeps its spent tokens this share of the window longer than the request path does:
+ * a server counts a request when it arrives, and the arrivals of a burst (the first reads) spread
+ * out under load; the next burst, sent the moment those tokens come back, must not meet them.
+ */
+const TRANSIT_SHARE = 0.03;
+
 interface Entry<O> {
   readonly id: string;
   /** Registration order: the queue's head is the lowest one still `IN_QUEUE`. */
@@ -56,6 +68,8 @@ interface Entry<O> {
   ready: boolean;
   stamp: number;
   request: Subscription | undefined;
+  /** The request in flight is a long-poll. */
+  longPollInFlight: boolean;
   /** A pacing, backoff or poll-interval wait before the next request. */
   pause: Subscription | undefined;
   /** When a long hold started while no other job waited (a hand-over may cut it short). */
@@ -72,13 +86,23 @@ interface Place<O> {
 
 /**
  * Creates the follower of one endpoint object: one registry of followed jobs, and one loop that
- * sends their status requests, at most `slots` at a time. When a request slot frees, the loop
- * picks, in order: a job with no state yet (its first state), an `IN_PROGRESS` job, the oldest job
- * still queued; one pick in {@link SWEEP_EVERY} goes to the job waiting longest. Long-polls hold
- * `longPollWait` (or until the deadline) while no other job waits, `contendedWait` otherwise, so
- * the slots turn over at RunPod's request rate. A job's long-polls start at least
- * {@link MIN_REQUEST_GAP_MS} apart, a quick unchanged answer backs off, and a 405 (or a 404 that
- * `/status` contradicts) switches that job to polling `/status` with a growing interval.
+ * sends their status requests, at most `slots` at a time and, with a `rate`, only while a token of
+ * the status window is free. When a request can start, the loop picks, in order: an `IN_PROGRESS`
+ * job while long-polls hold less than half the slots, a job with no state yet (its first state),
+ * an `IN_PROGRESS` job, the job registered first among those still queued (the queue's head when
+ * jobs are registered in creation order, as `submit` does); one pick in {@link SWEEP_EVERY} goes to
+ * the job waiting longest.
+ *
+ * Long-polls hold `longPollWait` (or until the deadline) while no other job waits. While others
+ * wait, a long-poll still holds to the end of its job when the rate could not pay for more: the
+ * slots cover every running job and the free tokens are no more than the followed jobs, each of
+ * which needs one more request at least. Otherwise it holds long enough for each waiting job to
+ * get a turn within about `contendedWait`, and for the spare tokens (the free ones less those the
+ * first reads still due will take) to last until the oldest spent one comes back. A long hold is
+ * cut (its job queued again) once others wait, a token is free and it has lasted `contendedWait`.
+ * A job's long-polls start at least {@link MIN_REQUEST_GAP_MS} apart, a quick unchanged answer
+ * backs off, and a 405 (or a 404 that `/status` contradicts) switches that job to polling
+ * `/status` with a growing interval.
  */
 export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const { scheduler } = deps;
@@ -87,11 +111,24 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   let stamps = 0;
   let ready = 0;
   let inFlight = 0;
+  /** Long-polls in flight. */
+  let longPolls = 0;
+  /** Jobs waiting for their first read. */
+  let unread = 0;
   /** Jobs in a pause before their next request: they will want a slot soon. */
   let paused = 0;
-  /** Jobs whose long-poll holds long, started while no other job waited. */
+  /** Jobs whose long-poll holds longer than `contendedWait`, oldest first: a hand-over may cut them. */
   const holding = new Set<Entry<O>>();
+  /** Jobs whose last state is `IN_PROGRESS`. */
+  let runningJobs = 0;
+  /** Start times of this follower's requests within the rate window, oldest first from `sentHead`. */
+  let sent: number[] = [];
+  let sentHead = 0;
   let handOver: Subscription | undefined;
+  /** A pump due when the oldest spent token comes back, while jobs wait for a token. */
+  let refill: Subscription | undefined;
+  /** How long the follower counts a request against the rate (`Infinity` without a rate). */
+  const tokenLife = deps.rate === false ? Infinity : deps.rate.window * (1 + TRANSIT_SHARE);
   let picks = 0;
   const byStamp = (a: Place<O>, b: Place<O>) => a.stamp < b.stamp;
   const fresh = new MinHeap<Place<O>>(byStamp);
@@ -99,6 +136,43 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const queued = new MinHeap<Place<O>>((a, b) => a.entry.seq < b.entry.seq);
   const rotation = new MinHeap<Place<O>>(byStamp);
   const live = (place: Place<O>) => place.entry.ready && place.entry.stamp === place.stamp;
+
+  /** Forgets the starts that left the rate window. */
+  const expireSent = (now: number): void => {
+    while (sentHead < sent.length && sent[sentHead] + tokenLife <= now) sentHead++;
+    if (sentHead > 1024 && sentHead * 2 > sent.length) {
+      sent = sent.slice(sentHead);
+      sentHead = 0;
+    }
+  };
+
+  /** Tokens of the rate window this follower has not spent (`Infinity` without a rate). */
+  const freeTokens = (now: number): number => {
+    if (deps.rate === false) return Infinity;
+    expireSent(now);
+    return deps.rate.limit - (sent.length - sentHead);
+  };
+
+  /**
+   * Holds may end without news only while the budget can pay for the requests that follow: when
+   * the slots can cover every running job and the free tokens are no more than the followed jobs
+   * (each needs one more request at least, the one that sees its end), every long-poll is held to
+   * the end of its job, so that no token goes to an answer that brings nothing.
+   */
+  const mustHold = (now: number): boolean => runningJobs <= deps.slots && freeTokens(now) <= entries.size;
+
+  /** Free tokens less those the first reads still due will take (they go at once). */
+  const spareTokens = (now: number): number => freeTokens(now) - unread;
+
+  /**
+   * The hold that spends the spare tokens evenly until the oldest spent one comes back, with every
+   * slot busy: `slots × (time until that return) / spare tokens`. Right after a burst (the first
+   * reads) this is longer than `contendedWait`; once the window turns over steadily, about that.
+   */
+  const budgetHold = (now: number): number => {
+    if (deps.rate === false || sentHead === sent.length) return 0;
+    return (deps.slots * (sent[sentHead] + tokenLife - now)) / spareTokens(now);
+  };
 
   const makeReady = (entry: Entry<O>): void => {
     entry.ready = true;
@@ -139,16 +213,30 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       const swept = take(rotation);
       if (swept !== undefined) return swept;
     }
+    // A job found running ends soonest: its long-poll may go before new entries' first reads, as
+    // long as those keep half the slots.
+    if (longPolls + 1 <= deps.slots / 2) {
+      const found = take(running);
+      if (found !== undefined) return found;
+    }
     return take(fresh) ?? take(running) ?? take(queued) ?? take(rotation);
   };
 
   /** Stops the request in flight of `entry`, if any. */
+  /** Marks the request of `entry` ended. */
+  const ended = (entry: Entry<O>): void => {
+    entry.request = undefined;
+    holding.delete(entry);
+    inFlight--;
+    if (entry.longPollInFlight) longPolls--;
+    entry.longPollInFlight = false;
+  };
+
   const abort = (entry: Entry<O>): void => {
     holding.delete(entry);
     if (entry.request === undefined) return;
     const request = entry.request;
-    entry.request = undefined;
-    inFlight--;
+    ended(entry);
     request.unsubscribe();
   };
 
@@ -160,7 +248,13 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const handOverNow = (): void => {
     handOver = undefined;
     const now = scheduler.now();
-    let due = ready;
+    const hold = mustHold(now);
+    if (!hold && freeTokens(now) <= 0) {
+      // No token to give the slot to: look again when the oldest comes back.
+      handOver = scheduler.schedule(handOverNow, sent[sentHead] + tokenLife - now);
+      return;
+    }
+    let due = hold ? 0 : Math.min(ready, freeTokens(now));
     for (const entry of [...holding]) {
       if (due <= 0) break;
       if (now - entry.holdingSince! < deps.contendedWait) continue;
@@ -177,7 +271,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     if (pumping) return;
     pumping = true;
     try {
-      while (inFlight < deps.slots && ready > 0) {
+      while (inFlight < deps.slots && ready > 0 && freeTokens(scheduler.now()) > 0) {
         const entry = pick();
         if (entry === undefined) break;
         unready(entry);
@@ -191,6 +285,19 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     } else {
       handOver?.unsubscribe();
       handOver = undefined;
+    }
+    const now = scheduler.now();
+    if (ready > 0 && inFlight < deps.slots && freeTokens(now) <= 0) {
+      refill ??= scheduler.schedule(
+        () => {
+          refill = undefined;
+          pump();
+        },
+        sent[sentHead] + tokenLife - now,
+      );
+    } else {
+      refill?.unsubscribe();
+      refill = undefined;
     }
   };
 
@@ -208,8 +315,19 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     }, ms);
   };
 
+  /** Sets the last state fetched, keeping the count of running jobs. */
+  const setState = (entry: Entry<O>, state: JobState<O> | undefined): void => {
+    if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
+    entry.state = state;
+    if (state?.status === 'IN_PROGRESS') runningJobs++;
+  };
+
   const remove = (entry: Entry<O>): void => {
-    if (entries.get(entry.id) === entry) entries.delete(entry.id);
+    if (entry.ready && entry.state === undefined) unread--;
+    if (entries.get(entry.id) === entry) {
+      entries.delete(entry.id);
+      if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
+    }
     unready(entry);
     compact();
     if (entry.pause !== undefined) {
@@ -236,28 +354,36 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     let wait = 0;
     let request: Observable<JobState<O>>;
     if (entry.state === undefined || !entry.longPolling) {
+      if (entry.state === undefined) unread--;
       request = deps.status(entry.id, entry.deadlineAt);
     } else {
       wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - startedAt));
       // Others wait (or soon will) for a slot this request could free: hold it only long enough
       // for each of them to get a turn within about `contendedWait`, never shorter than that.
       const waiting = ready + paused;
-      if (waiting > deps.slots - inFlight - 1) {
-        wait = Math.min(wait, Math.max(deps.contendedWait, (deps.contendedWait * deps.slots) / waiting));
-      } else if (wait > deps.contendedWait) {
+      // A hold sized for others (below) runs its course; a long one (nobody waits, no token to
+      // spare, or none free) is cut by a hand-over once a token is free and others wait.
+      let sized = false;
+      if (waiting > deps.slots - inFlight - 1 && !mustHold(startedAt) && spareTokens(startedAt) > 0) {
+        const share = (deps.contendedWait * deps.slots) / waiting;
+        wait = Math.min(wait, Math.max(deps.contendedWait, share, budgetHold(startedAt)));
+        sized = true;
+      }
+      if (!sized && wait > deps.contendedWait) {
         entry.holdingSince = startedAt;
         holding.add(entry);
       }
       entry.lastLongPoll = startedAt;
+      entry.longPollInFlight = true;
+      longPolls++;
       request = longPoll(entry, wait);
     }
+    if (deps.rate !== false) sent.push(startedAt);
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      entry.request = undefined;
-      holding.delete(entry);
-      inFlight--;
+      ended(entry);
       return true;
     };
     inFlight++;
@@ -278,7 +404,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
 
   const answer = (entry: Entry<O>, state: JobState<O>, startedAt: number, wait: number): void => {
     const previous = entry.state;
-    entry.state = state;
+    setState(entry, state);
     const terminal = isTerminal(state);
     const changed = previous === undefined || !sameState(state, previous);
     if (terminal) remove(entry);
@@ -326,13 +452,14 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         entry = {
           id,
           seq: seq++,
-          state: known,
+          state: undefined,
           subscribers: [],
           deadlines: [],
           deadlineAt,
           ready: false,
           stamp: 0,
           request: undefined,
+          longPollInFlight: false,
           pause: undefined,
           holdingSince: undefined,
           longPolling: true,
@@ -340,6 +467,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           backoff: undefined,
         };
         entries.set(id, entry);
+        setState(entry, known);
+        if (known === undefined) unread++;
         makeReady(entry);
       }
       const followed = entry;

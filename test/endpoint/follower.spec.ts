@@ -19,12 +19,16 @@ describe('the follower: one registry and one request loop per endpoint object', 
   });
 
   /** A follower of one slot whose reads are logged as `time route id wait`. */
-  const oneSlot = (answer: FollowerDeps<unknown>['statusSync']) => {
+  const oneSlot = (
+    answer: FollowerDeps<unknown>['statusSync'],
+    rate: FollowerDeps<unknown>['rate'] = false,
+    firstStatus: JobState['status'] = 'COMPLETED',
+  ) => {
     const calls: string[] = [];
     const follower = createFollower<unknown>({
       status: (id) => {
         calls.push(`${rx.now()} status ${id}`);
-        return rx.createColdObservable('10ms r|', { r: state(id, 'COMPLETED') });
+        return rx.createColdObservable('10ms r|', { r: state(id, firstStatus) });
       },
       statusSync: (id, wait, deadlineAt) => {
         calls.push(`${rx.now()} sync ${id} ${wait}`);
@@ -35,6 +39,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
       longPollWait: 90_000,
       slots: 1,
       contendedWait: 2000,
+      rate,
     });
     return { calls, follower };
   };
@@ -62,6 +67,44 @@ describe('the follower: one registry and one request loop per endpoint object', 
       expect(ended).toEqual(['holder', 'n', 'p', 'q1', 'q2']);
       expect(follower.followed()).toBe(0);
       expect(follower.inFlight()).toBe(0);
+    });
+  });
+
+  it('jobs found running get their long-polls before new entries, within half the slots', () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, id.startsWith('r') ? 'IN_PROGRESS' : 'IN_QUEUE') });
+        },
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${wait}`);
+          return cold('1000ms r|', { r: state(id, 'COMPLETED') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 4,
+        contendedWait: 2000,
+        rate: false,
+      });
+      for (const id of ['r1', 'r2', 'r3', 'n1', 'n2', 'n3']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      expect(calls.slice(0, 10)).toEqual([
+        '0 status r1',
+        '0 status r2',
+        '0 status r3',
+        '0 status n1',
+        // r1 and r2 take half the slots (each held to give the 2 jobs waiting a turn within 2 s:
+        // 2,000 × 4 slots / 2); r3 waits behind the first reads of n2 and n3.
+        '10 sync r1 4000',
+        '10 sync r2 4000',
+        '10 status n2',
+        '10 status n3',
+        '20 sync r3 4000',
+        '20 sync n1 4000',
+      ]);
     });
   });
 
@@ -100,6 +143,139 @@ describe('the follower: one registry and one request loop per endpoint object', 
       flush();
       expect(calls).toEqual(['0 sync p 90000', '2100 status n', '2110 sync p 90000']);
       expect(ended).toEqual(['n@2110', 'p@7110']);
+    });
+  });
+
+  it('holds every long-poll to the end of its job while the free tokens are no more than the followed jobs', () => {
+    rx.run(({ cold, flush }) => {
+      // 4 requests per 10 s; the first reads of a and b leave 2 tokens for 2 jobs: none to spare.
+      const { calls, follower } = oneSlot(
+        (id) => cold(`${id === 'a' ? 5000 : 3000}ms r|`, { r: state(id, 'COMPLETED') }),
+        { limit: 4, window: 10_000 },
+        'IN_QUEUE',
+      );
+      const ended: string[] = [];
+      for (const id of ['a', 'b'])
+        follower.follow(id, undefined, Infinity).subscribe({ complete: () => ended.push(id) });
+      flush();
+      // Without the rate, a's hold would end at 2,000 ms (b waits) and cost a third long-poll.
+      expect(calls).toEqual(['0 status a', '10 status b', '20 sync a 90000', '5020 sync b 90000']);
+      expect(ended).toEqual(['a', 'b']);
+    });
+  });
+
+  it('with more running jobs than slots, sizes contended holds to spread the free tokens until the oldest comes back', () => {
+    rx.run(({ cold, flush }) => {
+      // 5 requests per 10 s, one slot; every long-poll ends at its hold; p3, and any sent from 10 s on, COMPLETED.
+      const { calls, follower } = oneSlot(
+        (id, wait) =>
+          cold(`${wait}ms r|`, { r: state(id, id === 'p3' || rx.now() >= 10_000 ? 'COMPLETED' : 'IN_PROGRESS') }),
+        { limit: 5, window: 10_000 },
+        'IN_PROGRESS',
+      );
+      for (const id of ['p1', 'p2', 'p3']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      expect(calls.slice(0, 5)).toEqual([
+        '0 status p1',
+        '10 status p2',
+        '20 status p3',
+        // 2 tokens free, the oldest back at 10,300 (the follower counts a token 3 % longer than
+        // the window, for requests in transit): 1 slot × 10,270 ms / 2.
+        '30 sync p1 5135',
+        // 1 token free, the oldest back at 10,300: 1 × 5,135 / 1.
+        '5165 sync p2 5135',
+      ]);
+      // At 10,300 the first reads' tokens come back: holds fall to the contended 2,000 ms.
+      expect(calls[5]).toBe('10300 sync p3 2000');
+    });
+  });
+
+  it('a hold spreads only the tokens the first reads still due leave over', () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, 'IN_PROGRESS') });
+        },
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${Math.round(wait)}`);
+          return cold(`${wait}ms r|`, { r: state(id, 'COMPLETED') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 2,
+        contendedWait: 2000,
+        rate: { limit: 8, window: 10_000 },
+      });
+      for (const id of ['n1', 'n2', 'n3', 'n4']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      expect(calls.slice(0, 6)).toEqual([
+        '0 status n1',
+        '0 status n2',
+        // 6 tokens free, 2 of them due to the first reads of n3 and n4: 2 slots × 10,290 ms / 4
+        // (the oldest token is back at 10,300), where all 6 would give 3,430.
+        '10 sync n1 5145',
+        '10 status n3',
+        '20 status n4',
+        // No first read due any more: the 3 tokens free are all spare, 2 × 10,270 / 3.
+        '30 sync n2 6847',
+      ]);
+    });
+  });
+
+  it('a hand-over waits for a free token: cutting a hold without one would only queue the new request', () => {
+    rx.run(({ cold, flush }) => {
+      // 1 request per 10 s, one slot, two running jobs: the slot cannot cover both, so holds rotate.
+      const { calls, follower } = oneSlot(
+        (id, wait) => cold(`${Math.min(wait, 30_000)}ms r|`, { r: state(id, 'COMPLETED') }),
+        {
+          limit: 1,
+          window: 10_000,
+        },
+      );
+      follower.follow('p1', state('p1', 'IN_PROGRESS'), Infinity).subscribe();
+      cold('100ms x').subscribe(() => follower.follow('p2', state('p2', 'IN_PROGRESS'), Infinity).subscribe());
+      flush();
+      // p1 holds long (nobody waited); p2 waits from 100 ms, but the token of 0 is back only at
+      // 10,300 (the window + 3 %): the hand-over due at 2,100 cuts nothing and looks again then.
+      expect(calls.slice(0, 2)).toEqual(['0 sync p1 90000', '10300 sync p2 2000']);
+    });
+  });
+
+  it('starts a request only while a token is free, even with slots free: the pick waits for the token', () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, 'IN_QUEUE') });
+        },
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${wait}`);
+          return cold('10ms r|', { r: state(id, 'COMPLETED') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 3,
+        contendedWait: 2000,
+        rate: { limit: 2, window: 10_000 },
+      });
+      for (const id of ['a', 'b', 'c']) follower.follow(id, undefined, Infinity).subscribe();
+      flush();
+      // 2 tokens per 10 s, each counted 10,300 ms: c's first read waits for the tokens of 0, and
+      // then goes first (a new entry); b and c get theirs when the tokens of 10,300 come back.
+      expect(calls).toEqual([
+        '0 status a',
+        '0 status b',
+        '10300 status c',
+        '10300 sync a 90000',
+        '20600 sync b 90000',
+        '20600 sync c 90000',
+      ]);
+      expect(follower.followed()).toBe(0);
     });
   });
 

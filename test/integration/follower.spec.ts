@@ -1,5 +1,5 @@
-import { lastValueFrom, merge, mergeMap, range, toArray } from 'rxjs';
-import { createEndpoint, RUNPOD_CONCURRENCY, type RunpodEvent } from 'runpod-rx';
+import { defer, finalize, lastValueFrom, merge, mergeMap, range, tap, toArray } from 'rxjs';
+import { createEndpoint, createFetchTransport, RUNPOD_CONCURRENCY, type RunpodEvent, type Transport } from 'runpod-rx';
 import { RUNPOD_RATE_LIMITS } from 'runpod-rx/operators';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
 import { maxInWindow } from '../../src/testing/peaks';
@@ -44,8 +44,24 @@ describe('one follower per endpoint object, against the emulator', () => {
       ),
     );
     const timed: { at: number; event: RunpodEvent }[] = [];
+    // Requests in flight at the transport, from the send to the response or the abort (a long-poll
+    // stopped by a hand-over has no response event).
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const fetchTransport = createFetchTransport();
+    const transport: Transport = (request) =>
+      defer(() => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        let open = true;
+        const close = () => {
+          if (open) inFlight--;
+          open = false;
+        };
+        return fetchTransport(request).pipe(tap(close), finalize(close));
+      });
     const watcher = createEndpoint({
       ...base,
+      transport,
       statusRateLimit: { window: WINDOW },
       onEvent: (event) => timed.push({ at: performance.now(), event }),
     });
@@ -63,12 +79,6 @@ describe('one follower per endpoint object, against the emulator', () => {
       ),
     ).toBe(true);
     const throttled = timed.filter(({ event }) => event.type === 'response' && event.status === 429).length;
-    let inFlight = 0;
-    let mostInFlight = 0;
-    for (const { event } of timed) {
-      if (event.type === 'request') mostInFlight = Math.max(mostInFlight, ++inFlight);
-      if (event.type === 'response') inFlight--;
-    }
     const perWindow = maxInWindow(
       sends.map(({ at }) => at),
       WINDOW,
