@@ -69,6 +69,19 @@ function percentile(values: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The row of a client that did not finish. */
+const FAILED: ClientResult = {
+  requestsPerJob: null,
+  p50Ms: null,
+  p99Ms: null,
+  cpuMsPerJob: null,
+  rssMb: null,
+  wallMs: null,
+  errored: null,
+  lost: null,
+  duplicated: null,
+};
+
 const round = (value: number | null, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
 
 /** A promise and the function that resolves it. */
@@ -77,6 +90,9 @@ function gate(): { opened: Promise<void>; open: () => void } {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
 }
+
+/** The longest a client may run: every scenario ends in under 2 minutes when nothing hangs. */
+const CLIENT_LIMIT_MS = 10 * 60_000;
 
 /** Runs a client child; `onStarted` when it has subscribed to everything (it says so over IPC). */
 function runChild(script: string, task: object, dir: string, gc: boolean, onStarted: () => void): Promise<ChildOutput> {
@@ -93,7 +109,15 @@ function runChild(script: string, task: object, dir: string, gc: boolean, onStar
     );
     child.on('message', (message) => message === 'started' && onStarted());
     child.on('error', reject);
+    // A client that has not ended after CLIENT_LIMIT_MS hangs: it is stopped and reported as such.
+    let hung = false;
+    const watchdog = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, CLIENT_LIMIT_MS);
     child.on('exit', (code) => {
+      clearTimeout(watchdog);
+      if (hung) return reject(new Error(`${script} hung: still running after ${CLIENT_LIMIT_MS / 1000} s, stopped`));
       if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
       resolve(JSON.parse(readFileSync(outFile, 'utf8')) as ChildOutput);
     });
@@ -238,7 +262,13 @@ async function main(): Promise<void> {
       for (const client of scenario.clients) {
         if (clients && !clients.includes(client)) continue;
         process.stderr.write(`${scenario.name} / ${client} ...\n`);
-        results[scenario.name][client] = await runScenario(scenario, client, dir);
+        try {
+          results[scenario.name][client] = await runScenario(scenario, client, dir);
+        } catch (error) {
+          // One client's failure (a hang, a crash) is a result too: the others still run.
+          process.stderr.write(`${scenario.name} / ${client} failed: ${String(error)}\n`);
+          results[scenario.name][client] = { ...FAILED, failed: String(error) };
+        }
       }
     }
     if (!only || only.includes('e')) results['e-decode'] = decodeThroughput(JobStateCodec, quick);
