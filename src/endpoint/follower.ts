@@ -270,8 +270,12 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const pump = (): void => {
     if (pumping) return;
     pumping = true;
+    // One reading of the clock for the loop and for what it leaves to wake it: read twice, a token
+    // could come back between the two, the loop stop for want of it and the wake-up see it free
+    // (a timer can fire a millisecond before `Date.now()` shows its due time): then nothing runs.
+    const now = scheduler.now();
     try {
-      while (inFlight < deps.slots && ready > 0 && freeTokens(scheduler.now()) > 0) {
+      while (inFlight < deps.slots && ready > 0 && freeTokens(now) > 0) {
         const entry = pick();
         if (entry === undefined) break;
         unready(entry);
@@ -286,7 +290,6 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       handOver?.unsubscribe();
       handOver = undefined;
     }
-    const now = scheduler.now();
     if (ready > 0 && inFlight < deps.slots && freeTokens(now) <= 0) {
       refill ??= scheduler.schedule(
         () => {

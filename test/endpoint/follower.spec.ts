@@ -279,6 +279,48 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('goes on when a timer fires before the clock shows its due time (Node: a millisecond early)', () => {
+    // Timers fire on time but the first clock reading in each is 1 ms behind, as `Date.now()` can
+    // be when Node runs a timer: a token due back at t still looks spent at the first reading.
+    let lag = 0;
+    const lagging: SchedulerLike = {
+      now: () => {
+        const now = rx.now() - lag;
+        lag = 0;
+        return now;
+      },
+      schedule: (work, delay, state) =>
+        rx.schedule(
+          function (this: SchedulerAction<unknown>, value?: unknown) {
+            lag = 1;
+            work.call(this, value as never);
+          },
+          delay,
+          state,
+        ),
+    };
+    rx.run(({ cold, flush }) => {
+      const follower = createFollower<unknown>({
+        status: (id) => cold('5ms r|', { r: state(id, 'IN_PROGRESS') }),
+        statusSync: (id) => cold('5ms r|', { r: state(id, 'COMPLETED') }),
+        scheduler: lagging,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 2,
+        contendedWait: 2000,
+        rate: { limit: 2, window: 100 },
+      });
+      const ended: string[] = [];
+      for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) {
+        follower.follow(id, undefined, Infinity).subscribe({ complete: () => ended.push(id) });
+      }
+      flush();
+      // 12 requests at 2 per window: every job ends, none is left waiting for a wake-up that never comes
+      expect(ended.sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+      expect(follower.followed()).toBe(0);
+    });
+  });
+
   it('two subscribers of one job share its requests, a late one gets the known state at once', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, (req) =>
