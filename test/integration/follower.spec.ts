@@ -33,7 +33,7 @@ describe('one follower per endpoint object, against the emulator', () => {
     await emulator.close();
   });
 
-  it(`${JOBS} watched jobs in RunPod's usual shape (20 workers, FIFO queue): none errored, under 2 status requests per job, within the status budget`, async () => {
+  it(`${JOBS} watched jobs in RunPod's usual shape (20 workers, FIFO queue): none errored, under 3 status requests per job, within the status budget`, async () => {
     const base = { apiKey: KEY, endpointId: 'w2', baseUrl: emulator.baseUrl, env: {} };
     // The jobs, queued by another endpoint object so the watcher's events count only its own reads.
     const creator = createEndpoint(base);
@@ -98,10 +98,12 @@ describe('one follower per endpoint object, against the emulator', () => {
       perWindow,
       mostInFlight,
     };
-    // 1.25–1.40 on an idle machine; how many jobs are still running at their first read depends on
-    // timing, so the 1.5 target is measured by \`npm run bench\` (w2-watch), and this spec asserts
-    // the design's bound: well under the 5.4 per job of one long-poll loop per subscription.
-    expect(sends.length / JOBS).toBeLessThan(2);
+    // A job still unfinished at its first read costs 2 (that read, then the long-poll that sees its
+    // end); how many are, and how many holds end before their job, depends on the machine's
+    // timing: 1.25–1.40 idle, 2.36 once on a loaded machine under Node 24. The figures are
+    // measured by \`npm run bench\` (w2-watch); this spec asserts the bound that tells one
+    // follower from one long-poll loop per subscription (5.4 per job).
+    expect(sends.length / JOBS).toBeLessThan(3);
     expect(perWindow).toBeLessThanOrEqual(RUNPOD_RATE_LIMITS.status);
     expect(mostInFlight).toBeLessThanOrEqual(RUNPOD_CONCURRENCY.status);
     expect(throttled).toBe(0);
