@@ -1,4 +1,5 @@
 import type { JobStateCodec as Codec } from '../src/codecs/job-state';
+import { NO_FIGURES } from './no-figures';
 import type { ClientResult } from './run';
 
 const BODY = JSON.stringify({
@@ -18,18 +19,6 @@ function opsPerSecond(iterations: number, decode: (text: string) => unknown): nu
   return Math.round(iterations / seconds);
 }
 
-const nulls = {
-  requestsPerJob: null,
-  p50Ms: null,
-  p99Ms: null,
-  cpuMsPerJob: null,
-  rssMb: null,
-  wallMs: null,
-  errored: null,
-  lost: null,
-  duplicated: null,
-};
-
 /**
  * Scenario (e): status bodies decoded per second. runpod-rx parses and validates with its io-ts
  * codec; runpod-sdk (xior) and the poller only JSON.parse, validating nothing.
@@ -38,8 +27,8 @@ export function decodeThroughput(codec: typeof Codec, quick: boolean): Record<st
   const iterations = quick ? 100_000 : 500_000;
   const parseOnly = opsPerSecond(iterations, (text) => JSON.parse(text));
   return {
-    'runpod-rx': { ...nulls, opsPerSec: opsPerSecond(iterations, (text) => codec.decode(JSON.parse(text))) },
-    'runpod-sdk': { ...nulls, opsPerSec: parseOnly, validates: 'no' },
-    'poller-1s': { ...nulls, opsPerSec: parseOnly, validates: 'no' },
+    'runpod-rx': { ...NO_FIGURES, opsPerSec: opsPerSecond(iterations, (text) => codec.decode(JSON.parse(text))) },
+    'runpod-sdk': { ...NO_FIGURES, opsPerSec: parseOnly, validates: 'no' },
+    'poller-1s': { ...NO_FIGURES, opsPerSec: parseOnly, validates: 'no' },
   };
 }

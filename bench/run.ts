@@ -12,6 +12,7 @@ import type * as EmulatorModule from '../src/emulator/index';
 import type * as LibraryModule from '../src/index';
 import type * as NodeModule from '../src/node/index';
 import { decodeThroughput } from './decode-throughput';
+import { NO_FIGURES } from './no-figures';
 import { SCENARIOS, type ClientKey, type Scenario } from './scenarios';
 import { transportCost } from './transport-cost';
 
@@ -68,19 +69,6 @@ function percentile(values: number[], p: number): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
-
-/** The row of a client that did not finish. */
-const FAILED: ClientResult = {
-  requestsPerJob: null,
-  p50Ms: null,
-  p99Ms: null,
-  cpuMsPerJob: null,
-  rssMb: null,
-  wallMs: null,
-  errored: null,
-  lost: null,
-  duplicated: null,
-};
 
 const round = (value: number | null, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
 
@@ -267,7 +255,7 @@ async function main(): Promise<void> {
         } catch (error) {
           // One client's failure (a hang, a crash) is a result too: the others still run.
           process.stderr.write(`${scenario.name} / ${client} failed: ${String(error)}\n`);
-          results[scenario.name][client] = { ...FAILED, failed: String(error) };
+          results[scenario.name][client] = { ...NO_FIGURES, failed: String(error) };
         }
       }
     }

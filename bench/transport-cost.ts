@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { lastValueFrom, of } from 'rxjs';
 import type * as LibraryModule from '../src/index';
 import type * as NodeModule from '../src/node/index';
+import { NO_FIGURES } from './no-figures';
 import type { ClientResult } from './run';
 
 /** A server answering every request with one status body, in its own process: only the client's CPU is counted. */
@@ -30,17 +31,6 @@ async function cpuPerCall(call: () => Promise<unknown>, calls: number, concurren
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000 / calls;
 }
-
-const nulls = {
-  requestsPerJob: 1,
-  p50Ms: null,
-  p99Ms: null,
-  rssMb: null,
-  wallMs: null,
-  errored: null,
-  lost: null,
-  duplicated: null,
-};
 
 /**
  * The client's own CPU per `status` call, HTTP left out: the endpoint over an in-memory transport
@@ -99,7 +89,8 @@ export async function transportCost(
       Object.entries(rounds).map(([name, values]) => [
         name,
         {
-          ...nulls,
+          ...NO_FIGURES,
+          requestsPerJob: 1,
           cpuMsPerJob: Number(median(values).toFixed(4)),
           transport: { 'runpod-rx': 'cross-fetch', 'runpod-rx-node': 'node:http' }[name] ?? 'in memory',
         },
