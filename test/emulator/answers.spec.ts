@@ -8,7 +8,8 @@ import { JobStore } from '../../src/emulator/job-store.js';
 import { LongPolls } from '../../src/emulator/long-poll.js';
 import { StatsCollector } from '../../src/emulator/stats.js';
 import { TimerSet } from '../../src/emulator/timers.js';
-import { closeServers, waitFor } from './helpers';
+import { waitFor } from './helpers';
+import { closeServers } from '../helpers/loopback-server';
 
 /** A job record with only what LongPolls reads. */
 function jobRecord(): JobRecord {

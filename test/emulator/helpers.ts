@@ -1,4 +1,4 @@
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 
 /** A parsed HTTP answer. */
@@ -121,18 +121,4 @@ export function holdRequest(emu: { baseUrl: string }, path: string, key = 'test-
     req.end();
   });
   return { done, abort: () => req?.destroy() };
-}
-
-/** Closes every server in `servers` (dropping their open connections) and empties the list. */
-export async function closeServers(servers: Server[]): Promise<void> {
-  const closing = servers.splice(0);
-  await Promise.all(
-    closing.map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    ),
-  );
 }

@@ -3,7 +3,8 @@ import { createManualClock, startEmulator, ENDPOINT_IDLE_MS } from '../../src/em
 import { isLoopbackOrigin } from '../../src/emulator/cors.js';
 import { createHostCheck } from '../../src/emulator/host-check.js';
 import { RateLimiter } from '../../src/emulator/rate-limiter.js';
-import { api, closeServers, emulatorPool, rawRequest, waitFor } from './helpers.js';
+import { api, emulatorPool, rawRequest, waitFor } from './helpers.js';
+import { closeServers } from '../helpers/loopback-server';
 
 const pool = emulatorPool();
 const receivers: Server[] = [];

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createManualClock } from '../../src/emulator/index.js';
 import { isLoopbackHost } from '../../src/emulator/webhooks.js';
-import { api, closeServers, emulatorPool, waitFor } from './helpers.js';
+import { api, emulatorPool, waitFor } from './helpers.js';
+import { closeServers } from '../helpers/loopback-server';
 
 const pool = emulatorPool();
 const receivers: Server[] = [];

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface LoopbackServer {
@@ -49,4 +49,18 @@ export async function startLoopbackServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Closes every server in `servers` (dropping their open connections) and empties the list. */
+export async function closeServers(servers: Server[]): Promise<void> {
+  const closing = servers.splice(0);
+  await Promise.all(
+    closing.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
+  );
 }

@@ -4,23 +4,15 @@ import { firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { isConfigError, type JobState } from 'runpod-rx';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
 import { createWebhookReceiver, type WebhookReceiver } from 'runpod-rx/webhooks';
+import { closeServers } from '../helpers/loopback-server';
 
 const TOKEN = 'abcdefghijklmnop0123456789';
 
-let servers: Server[] = [];
+const servers: Server[] = [];
 let emulators: Emulator[] = [];
 afterEach(async () => {
   await Promise.all(emulators.map((emulator) => emulator.close()));
-  await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-  servers = [];
+  await closeServers(servers);
   emulators = [];
 });
 

@@ -6,9 +6,10 @@ import { createEndpoint, isDecodeError, type EndpointConfig, type RunpodEvent } 
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
 import { createWebhookReceiver, type WebhookReceiver } from 'runpod-rx/webhooks';
 import { eventually } from '../reliability/helpers';
+import { closeServers } from '../helpers/loopback-server';
 
 const KEY = 'webhook-follow-key';
-let servers: Server[] = [];
+const servers: Server[] = [];
 let emulator: Emulator;
 
 beforeEach(async () => {
@@ -16,16 +17,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await emulator.close();
-  await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-  servers = [];
+  await closeServers(servers);
 });
 
 /** A receiver on a loopback server; `drop` makes the server cut every call (a lost webhook). */
