@@ -6,6 +6,7 @@ import { MinHeap } from '../internal/min-heap.js';
 import { createGrowingDelay, MIN_REQUEST_GAP_MS, QUICK_ANSWER_MS, type GrowingDelay } from '../internal/pacing.js';
 import { sameState } from '../internal/same-state.js';
 import type { PollingPolicy, RateLimit } from './config.js';
+import { createSpentTokens } from '../internal/spent-tokens.js';
 
 /** What {@link createFollower} needs from the endpoint. */
 export interface FollowerDeps<O> {
@@ -121,14 +122,13 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const holding = new Set<Entry<O>>();
   /** Jobs whose last state is `IN_PROGRESS`. */
   let runningJobs = 0;
-  /** Start times of this follower's requests within the rate window, oldest first from `sentHead`. */
-  let sent: number[] = [];
-  let sentHead = 0;
   let handOver: Subscription | undefined;
   /** A pump due when the oldest spent token comes back, while jobs wait for a token. */
   let refill: Subscription | undefined;
   /** How long the follower counts a request against the rate (`Infinity` without a rate). */
   const tokenLife = deps.rate === false ? Infinity : deps.rate.window * (1 + TRANSIT_SHARE);
+  /** This follower's requests within the rate window, by start time. */
+  const sent = createSpentTokens(tokenLife);
   let picks = 0;
   const byStamp = (a: Place<O>, b: Place<O>) => a.stamp < b.stamp;
   const fresh = new MinHeap<Place<O>>(byStamp);
@@ -137,20 +137,10 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const rotation = new MinHeap<Place<O>>(byStamp);
   const live = (place: Place<O>) => place.entry.ready && place.entry.stamp === place.stamp;
 
-  /** Forgets the starts that left the rate window. */
-  const expireSent = (now: number): void => {
-    while (sentHead < sent.length && sent[sentHead] + tokenLife <= now) sentHead++;
-    if (sentHead > 1024 && sentHead * 2 > sent.length) {
-      sent = sent.slice(sentHead);
-      sentHead = 0;
-    }
-  };
-
   /** Tokens of the rate window this follower has not spent (`Infinity` without a rate). */
   const freeTokens = (now: number): number => {
     if (deps.rate === false) return Infinity;
-    expireSent(now);
-    return deps.rate.limit - (sent.length - sentHead);
+    return deps.rate.limit - sent.count(now);
   };
 
   /**
@@ -170,8 +160,9 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
    * reads) this is longer than `contendedWait`; once the window turns over steadily, about that.
    */
   const budgetHold = (now: number): number => {
-    if (deps.rate === false || sentHead === sent.length) return 0;
-    return (deps.slots * (sent[sentHead] + tokenLife - now)) / spareTokens(now);
+    const back = deps.rate === false ? undefined : sent.nextReturn();
+    if (back === undefined) return 0;
+    return (deps.slots * (back - now)) / spareTokens(now);
   };
 
   const makeReady = (entry: Entry<O>): void => {
@@ -251,7 +242,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const hold = mustHold(now);
     if (!hold && freeTokens(now) <= 0) {
       // No token to give the slot to: look again when the oldest comes back.
-      handOver = scheduler.schedule(handOverNow, sent[sentHead] + tokenLife - now);
+      handOver = scheduler.schedule(handOverNow, sent.nextReturn()! - now);
       return;
     }
     let due = hold ? 0 : Math.min(ready, freeTokens(now));
@@ -291,13 +282,10 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       handOver = undefined;
     }
     if (ready > 0 && inFlight < deps.slots && freeTokens(now) <= 0) {
-      refill ??= scheduler.schedule(
-        () => {
-          refill = undefined;
-          pump();
-        },
-        sent[sentHead] + tokenLife - now,
-      );
+      refill ??= scheduler.schedule(() => {
+        refill = undefined;
+        pump();
+      }, sent.nextReturn()! - now);
     } else {
       refill?.unsubscribe();
       refill = undefined;
@@ -381,7 +369,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       longPolls++;
       request = longPoll(entry, wait);
     }
-    if (deps.rate !== false) sent.push(startedAt);
+    if (deps.rate !== false) sent.spend(startedAt);
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;

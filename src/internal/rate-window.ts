@@ -1,4 +1,5 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { createSpentTokens } from './spent-tokens.js';
 
 /**
  * A sliding-window limiter of one rate bucket: at most `limit` grants in any `hold`-long stretch
@@ -38,24 +39,13 @@ interface Ticket {
  * budget, one per rate bucket.
  */
 export function createRateWindow(limit: number, hold: number, scheduler: SchedulerLike): RateWindow {
-  /** Grant times still inside the window from `head` on, oldest first. */
-  let grants: number[] = [];
-  let head = 0;
+  const grants = createSpentTokens(hold);
   let queue: Ticket[] = [];
   let queueHead = 0;
   let waiting = 0;
   let pumping = false;
   let timer: Subscription | undefined;
   let timerDue: number | undefined;
-
-  /** Forgets grants that left the window. */
-  const expire = (now: number): void => {
-    while (head < grants.length && grants[head] + hold <= now) head++;
-    if (head > 1024 && head * 2 > grants.length) {
-      grants = grants.slice(head);
-      head = 0;
-    }
-  };
 
   const stopTimer = (): void => {
     timer?.unsubscribe();
@@ -76,9 +66,8 @@ export function createRateWindow(limit: number, hold: number, scheduler: Schedul
         }
         const now = scheduler.now();
         if (limit !== Infinity) {
-          expire(now);
-          if (grants.length - head >= limit) {
-            const due = grants[head] + hold;
+          if (grants.count(now) >= limit) {
+            const due = grants.nextReturn()!;
             if (timerDue !== due) {
               stopTimer();
               timerDue = due;
@@ -90,7 +79,7 @@ export function createRateWindow(limit: number, hold: number, scheduler: Schedul
             }
             return;
           }
-          grants.push(now);
+          grants.spend(now);
         }
         queueHead++;
         waiting--;
@@ -130,10 +119,7 @@ export function createRateWindow(limit: number, hold: number, scheduler: Schedul
           }
         };
       }),
-    used: () => {
-      expire(scheduler.now());
-      return grants.length - head;
-    },
+    used: () => grants.count(scheduler.now()),
     waiting: () => waiting,
   };
 }

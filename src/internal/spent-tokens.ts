@@ -1,0 +1,34 @@
+/**
+ * The tokens of a sliding rate window spent within the last `life` ms: when each was spent,
+ * oldest first. Shared by the request path's {@link createRateWindow} and the endpoint's follower,
+ * which keeps its own count of the status group's budget.
+ */
+export interface SpentTokens {
+  /** Records a token spent at `at`. */
+  spend(at: number): void;
+  /** Tokens spent that have not come back by `now` (forgets those that have). */
+  count(now: number): number;
+  /** When the oldest spent token comes back, or `undefined` when none is out. Call `count` first. */
+  nextReturn(): number | undefined;
+}
+
+/** Creates a {@link SpentTokens} whose tokens come back `life` ms after they were spent. */
+export function createSpentTokens(life: number): SpentTokens {
+  let times: number[] = [];
+  let head = 0;
+  return {
+    spend: (at) => {
+      times.push(at);
+    },
+    count: (now) => {
+      while (head < times.length && times[head] + life <= now) head++;
+      // Drop the expired prefix once it outweighs the rest, so memory follows the window.
+      if (head > 1024 && head * 2 > times.length) {
+        times = times.slice(head);
+        head = 0;
+      }
+      return times.length - head;
+    },
+    nextReturn: () => (head < times.length ? times[head] + life : undefined),
+  };
+}
