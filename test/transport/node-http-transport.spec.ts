@@ -1,20 +1,11 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import {
-  createEndpoint,
-  DecodeError,
-  isDecodeError,
-  isHttpError,
-  isNetworkError,
-  isTimeoutError,
-  NetworkError,
-  type EndpointConfig,
-  type HttpError,
-} from 'runpod-rx';
+import { createEndpoint, isDecodeError, isHttpError, type EndpointConfig, type HttpError } from 'runpod-rx';
 import { startEmulator } from 'runpod-rx/emulator';
 import { createNodeHttpTransport, type NodeHttpTransportConfig } from 'runpod-rx/node';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server';
+import { itKeepsTheTransportContract } from './transport-contract';
 
 const KEY = 'rpa_NODE_HTTP_TRANSPORT_KEY_5e1c';
 
@@ -35,6 +26,13 @@ describe('node:http transport over real loopback HTTP', () => {
       transport: createNodeHttpTransport(transport),
       ...config,
     });
+
+  itKeepsTheTransportContract({
+    transport: (config) => createNodeHttpTransport(config),
+    key: KEY,
+    closesCutBody: true,
+    refusedMessage: 'ECONNREFUSED',
+  });
 
   it('sends the Bearer key, JSON headers, a Content-Length and the body, names itself, and decodes the answer', async () => {
     server = await startLoopbackServer((_req, res) => {
@@ -107,38 +105,6 @@ describe('node:http transport over real loopback HTTP', () => {
     expect(job.output).toBe('naïve ☃');
   });
 
-  it('unsubscribing aborts the request: the server sees the connection close', async () => {
-    server = await startLoopbackServer(() => undefined); // never answers
-    const subscription = endpointFor(server.baseUrl).watch('j1').subscribe();
-    while (server.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    subscription.unsubscribe();
-    await server.closed(0);
-    expect(server.received).toHaveLength(1);
-  });
-
-  it('a request timeout fires and closes the request', async () => {
-    server = await startLoopbackServer(() => undefined);
-    const error = await lastValueFrom(endpointFor(server.baseUrl, { requestTimeout: 100 }).health()).catch(
-      (e: unknown) => e,
-    );
-    expect(isTimeoutError(error)).toBe(true);
-    expect((error as Error).message).toBe('no answer within 100 ms (GET /ep1/health)');
-    await server.closed(0);
-  });
-
-  it('a body cut short under its Content-Length gives a TimeoutError and closes the socket', async () => {
-    server = await startLoopbackServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
-      res.write('{"id":"j1","sta'); // and never more
-    });
-    const error = await lastValueFrom(endpointFor(server.baseUrl, {}, { bodyTimeout: 100 }).status('j1')).catch(
-      (e: unknown) => e,
-    );
-    expect(isTimeoutError(error)).toBe(true);
-    expect((error as Error).message).toBe('reading the response body took over 100 ms (/ep1/status/j1)');
-    await server.closed(0);
-  });
-
   it('a body over maxBodyBytes is a DecodeError, streamed or announced, and the socket is closed', async () => {
     server = await startLoopbackServer((req, res) => {
       if (req.url?.endsWith('/announced')) {
@@ -160,16 +126,6 @@ describe('node:http transport over real loopback HTTP', () => {
     await server.closed(1);
   });
 
-  it('a non-JSON body is a DecodeError', async () => {
-    server = await startLoopbackServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end('<h1>hello</h1>');
-    });
-    const error = await lastValueFrom(endpointFor(server.baseUrl).status('j1')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DecodeError);
-    expect((error as DecodeError).errors).toEqual(['response body is not JSON (text/html): "<h1>hello</h1>"']);
-  });
-
   it('an error answer that echoes the key reaches the caller with the key redacted', async () => {
     server = await startLoopbackServer((req, res) => {
       res.writeHead(500, { 'Content-Type': 'application/json' });
@@ -180,29 +136,6 @@ describe('node:http transport over real loopback HTTP', () => {
     expect((error as HttpError).status).toBe(500);
     expect((error as HttpError).body).toContain('[redacted]');
     expect(JSON.stringify(error) + String((error as Error).stack)).not.toContain(KEY);
-  });
-
-  it('a refused connection is a NetworkError marked refused, without the key', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const error = await lastValueFrom(endpointFor(`http://127.0.0.1:${port}/v2`).run({ input: 1 })).catch(
-      (e: unknown) => e,
-    );
-    expect(isNetworkError(error)).toBe(true);
-    expect((error as NetworkError).refused).toBe(true);
-    expect((error as Error).message).toContain('ECONNREFUSED');
-    expect((error as Error).message).not.toContain(KEY);
-  });
-
-  it('a reset connection is a NetworkError not marked refused, so POST /run is not retried', async () => {
-    server = await startLoopbackServer((req) => req.socket.destroy());
-    const endpoint = endpointFor(server.baseUrl, { retry: { count: 3, baseDelay: 1 } });
-    const error = await lastValueFrom(endpoint.run({ input: 1 })).catch((e: unknown) => e);
-    expect(isNetworkError(error)).toBe(true);
-    expect((error as NetworkError).refused).toBe(false);
-    expect(server.received).toHaveLength(1);
   });
 
   it('a redirect is not followed: the answer is an HttpError and the other server sees nothing', async () => {
