@@ -1,8 +1,8 @@
 /**
- * The completion-latency floors a rate limit sets for a client that polls without webhooks, under
- * the rule that `watch` starts with one `/status` per job (its first state comes at once): those
- * first reads are spent at 0 from the same status budget, `rate` requests a second over a sliding
- * window of `windowMs`, `concurrency` at once.
+ * The completion-latency floors a rate limit sets for a client that polls without webhooks:
+ * `rate` requests a second over a sliding window of `windowMs`, `concurrency` at once. A client
+ * that must read each job's first state (to learn which jobs run) spends those first reads at 0
+ * from the same status budget.
  */
 export interface LatencyFloor {
   /** Each job can be visited once every this many ms while all are unfinished (jobs / rate). */
@@ -35,7 +35,8 @@ function percentiles(latencies: number[], jobs: number, rate: number): LatencyFl
  * first reads are counted), each visit a long-poll held `concurrency / rate` s so that the rate is
  * spent exactly; a visit at `t` sees a completion at `c` at `max(t, c)` when `c <= t + hold`; a job
  * not seen goes back to the end of the line, visitable again once its hold ends. With
- * `windowMs`, each job's first read is spent at 0 first.
+ * `windowMs`, each job's first read is spent at 0 first; without it, the first visit is a
+ * long-poll: the floor for any client.
  */
 export function rateFloor(
   completionsMs: readonly number[],
@@ -69,12 +70,13 @@ export function rateFloor(
 
 /**
  * W2's floor: jobs of `durationsMs` in a first-in-first-out queue served by `workers` workers from
- * 0. After the first reads (spent at 0), the ideal client sends one long-poll per job as soon as a
- * token and one of the `concurrency` slots are free, and holds it until the job ends: 2 status
- * requests per job, the least `watch` can send. Without `random` it knows the queue's order and
- * follows it. With `random` (a watch order the client cannot map to the queue's, e.g. shuffled),
- * it knows only which jobs its first reads found running: it takes those first, then any job at
- * random, since no unheld job tells it more without a request it has no token to spare for.
+ * 0. The ideal client sends one long-poll per job as soon as a token and one of the `concurrency`
+ * slots are free, and holds it until the job ends. Without `random` it knows the queue's order and
+ * follows it from each job's first request: 1 status request per job. With `random` (a watch order
+ * the client cannot map to the queue's, e.g. shuffled), it reads every job's first state first
+ * (spent at 0), and knows only which jobs those reads found running: it takes those first, then
+ * any job at random, since no unheld job tells it more without a request it has no token to
+ * spare for (2 requests per job).
  */
 export function fifoFloor(
   durationsMs: readonly number[],
@@ -93,7 +95,7 @@ export function fifoFloor(
     freeWorkers[0] = end;
     return end;
   });
-  const tokens = tokenLog((rate * windowMs) / 1000, windowMs, durationsMs.length);
+  const tokens = tokenLog((rate * windowMs) / 1000, windowMs, random === undefined ? 0 : durationsMs.length);
   /** The jobs without a long-poll yet, in queue order (only its front matters when `random` is set). */
   const unheld = completions.map((_, job) => job);
   const pick = (): number => {

@@ -49,6 +49,14 @@ export interface Follower<O> {
 const SWEEP_EVERY = 10;
 
 /**
+ * The queue's head is a job that ends within this many `contendedWait`s of a long-poll: a job's
+ * first long-poll (sent instead of its first read while the jobs come in the queue's order and the
+ * budget cannot pay for both) holds no longer, since a longer hold would only keep a slot from the
+ * jobs behind.
+ */
+const HEAD_TURNS = 4;
+
+/**
  * The follower keeps its spent tokens this share of the window longer than the request path does:
  * a server counts a request when it arrives, and the arrivals of a burst (the first reads) spread
  * out under load; the next burst, sent the moment those tokens come back, must not meet them.
@@ -130,6 +138,16 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   /** This follower's requests within the rate window, by start time. */
   const sent = createSpentTokens(tokenLife);
   let picks = 0;
+  /**
+   * Recent long-polls sent while the budget was short for jobs not seen running (guesses at the
+   * queue's head), and those that saw their job end within the head's hold: halved each time
+   * `slots` more have answered, so that the share follows the workload.
+   */
+  let guesses = 0;
+  let guessesEnded = 0;
+  /** A job was seen `IN_QUEUE`: there is a queue, whose order the follower may guess. */
+  let queueSeen = false;
+  const headHold = HEAD_TURNS * deps.contendedWait;
   const byStamp = (a: Place<O>, b: Place<O>) => a.stamp < b.stamp;
   const fresh = new MinHeap<Place<O>>(byStamp);
   const running = new MinHeap<Place<O>>(byStamp);
@@ -150,6 +168,31 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
    * the end of its job, so that no token goes to an answer that brings nothing.
    */
   const mustHold = (now: number): boolean => runningJobs <= deps.slots && freeTokens(now) <= entries.size;
+
+  /**
+   * A first read (the job's state at once, by `/status`) is worth its token while the free tokens
+   * pay for it and for one more request for every followed job (the one that sees its end).
+   * Beyond that, the job's first request is a long-poll, which may be the only one it needs.
+   */
+  const affordsFirstRead = (now: number): boolean => freeTokens(now) >= unread + entries.size;
+
+  /**
+   * The jobs come in the queue's order: at least half the recent guesses (long-polls for the jobs
+   * registered first among those not seen running, while the budget is short) saw their job end
+   * within the head's hold, and so were the queue's head. Once a job was seen queued and until a
+   * guess answers, the follower assumes so (as when `submit` registers its jobs).
+   */
+  const inQueueOrder = (): boolean => queueSeen && guessesEnded * 2 >= guesses;
+
+  /** Counts the answer of a guess. */
+  const countGuess = (ended: boolean): void => {
+    guesses++;
+    if (ended) guessesEnded++;
+    if (guesses >= 2 * deps.slots) {
+      guesses /= 2;
+      guessesEnded /= 2;
+    }
+  };
 
   /** Free tokens less those the first reads still due will take (they go at once). */
   const spareTokens = (now: number): number => freeTokens(now) - unread;
@@ -191,25 +234,43 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     ready--;
   };
 
-  const take = (heap: MinHeap<Place<O>>): Entry<O> | undefined => {
-    for (let place = heap.pop(); place !== undefined; place = heap.pop()) {
-      if (live(place)) return place.entry;
+  /** The live place on top of `heap`, stale ones dropped. */
+  const top = (heap: MinHeap<Place<O>>): Place<O> | undefined => {
+    let place = heap.peek();
+    while (place !== undefined && !live(place)) {
+      heap.pop();
+      place = heap.peek();
     }
-    return undefined;
+    return place;
   };
 
-  const pick = (): Entry<O> | undefined => {
+  const take = (heap: MinHeap<Place<O>>): Entry<O> | undefined =>
+    top(heap) === undefined ? undefined : heap.pop()!.entry;
+
+  /** The job registered first among the new entries and the queued ones. */
+  const takeEarliest = (): Entry<O> | undefined => {
+    const unknown = top(fresh);
+    const waiting = top(queued);
+    if (unknown === undefined || (waiting !== undefined && waiting.entry.seq < unknown.entry.seq)) return take(queued);
+    return take(fresh);
+  };
+
+  const pick = (now: number): Entry<O> | undefined => {
     picks++;
     if (picks % SWEEP_EVERY === 0) {
       const swept = take(rotation);
       if (swept !== undefined) return swept;
     }
-    // A job found running ends soonest: its long-poll may go before new entries' first reads, as
-    // long as those keep half the slots.
+    // A job found running ends soonest: its long-poll may go first, as long as the others keep
+    // half the slots.
     if (longPolls + 1 <= deps.slots / 2) {
       const found = take(running);
       if (found !== undefined) return found;
     }
+    // While the budget is short and the jobs come in the queue's order, a new entry's first request
+    // is a long-poll, which may hold its slot a while: it takes its turn with the queued jobs, the
+    // queue's head first.
+    if (!affordsFirstRead(now) && inQueueOrder()) return takeEarliest() ?? take(running) ?? take(rotation);
     return take(fresh) ?? take(running) ?? take(queued) ?? take(rotation);
   };
 
@@ -267,7 +328,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const now = scheduler.now();
     try {
       while (inFlight < deps.slots && ready > 0 && freeTokens(now) > 0) {
-        const entry = pick();
+        const entry = pick(now);
         if (entry === undefined) break;
         unready(entry);
         start(entry);
@@ -311,6 +372,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
     entry.state = state;
     if (state?.status === 'IN_PROGRESS') runningJobs++;
+    if (state?.status === 'IN_QUEUE') queueSeen = true;
   };
 
   const remove = (entry: Entry<O>): void => {
@@ -340,30 +402,43 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       }),
     );
 
+  /**
+   * The hold of a long-poll for a job whose state is known. Others wait (or soon will) for a slot
+   * this request could free: it holds only long enough for each of them to get a turn within about
+   * `contendedWait`, never shorter than that. A hold sized for others runs its course; a long one
+   * (nobody waits, no token to spare, or none free) is cut by a hand-over once a token is free and
+   * others wait.
+   */
+  const holdOf = (entry: Entry<O>, now: number): number => {
+    const wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - now));
+    const waiting = ready + paused;
+    if (waiting > deps.slots - inFlight - 1 && !mustHold(now) && spareTokens(now) > 0) {
+      const share = (deps.contendedWait * deps.slots) / waiting;
+      return Math.min(wait, Math.max(deps.contendedWait, share, budgetHold(now)));
+    }
+    if (wait > deps.contendedWait) {
+      entry.holdingSince = now;
+      holding.add(entry);
+    }
+    return wait;
+  };
+
   const start = (entry: Entry<O>): void => {
     const startedAt = scheduler.now();
+    const firstRequest = entry.state === undefined;
+    const short = !affordsFirstRead(startedAt);
+    // While the budget is short, a long-poll for a job not seen running is a guess at the queue's
+    // head; in the queue's order, a new entry's first request is one too, held as long as the head's.
+    const guess = short && entry.longPolling && entry.state?.status !== 'IN_PROGRESS';
+    const firstLongPoll = guess && firstRequest && inQueueOrder();
+    if (firstRequest) unread--;
     let wait = 0;
+    if (firstLongPoll) wait = Math.max(1, Math.min(deps.longPollWait, headHold, entry.deadlineAt - startedAt));
+    else if (!firstRequest && entry.longPolling) wait = holdOf(entry, startedAt);
     let request: Observable<JobState<O>>;
-    if (entry.state === undefined || !entry.longPolling) {
-      if (entry.state === undefined) unread--;
+    if (wait === 0) {
       request = deps.status(entry.id, entry.deadlineAt);
     } else {
-      wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - startedAt));
-      // Others wait (or soon will) for a slot this request could free: hold it only long enough
-      // for each of them to get a turn within about `contendedWait`, never shorter than that.
-      const waiting = ready + paused;
-      // A hold sized for others (below) runs its course; a long one (nobody waits, no token to
-      // spare, or none free) is cut by a hand-over once a token is free and others wait.
-      let sized = false;
-      if (waiting > deps.slots - inFlight - 1 && !mustHold(startedAt) && spareTokens(startedAt) > 0) {
-        const share = (deps.contendedWait * deps.slots) / waiting;
-        wait = Math.min(wait, Math.max(deps.contendedWait, share, budgetHold(startedAt)));
-        sized = true;
-      }
-      if (!sized && wait > deps.contendedWait) {
-        entry.holdingSince = startedAt;
-        holding.add(entry);
-      }
       entry.lastLongPoll = startedAt;
       entry.longPollInFlight = true;
       longPolls++;
@@ -380,7 +455,9 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     inFlight++;
     const subscription = request.subscribe({
       next: (state) => {
-        if (settle()) answer(entry, state, startedAt, wait);
+        if (!settle()) return;
+        if (guess && wait > 0) countGuess(isTerminal(state) && scheduler.now() - startedAt <= headHold);
+        answer(entry, state, startedAt, wait);
       },
       error: (error: unknown) => {
         if (!settle()) return;

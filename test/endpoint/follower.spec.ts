@@ -1,4 +1,4 @@
-import { NEVER, switchMap, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { NEVER, switchMap, take, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { TimeoutError, type JobState } from 'runpod-rx';
 import { json } from 'runpod-rx/testing';
@@ -31,7 +31,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
         return rx.createColdObservable('10ms r|', { r: state(id, firstStatus) });
       },
       statusSync: (id, wait, deadlineAt) => {
-        calls.push(`${rx.now()} sync ${id} ${wait}`);
+        calls.push(`${Math.round(rx.now())} sync ${id} ${Math.round(wait)}`);
         return answer(id, wait, deadlineAt);
       },
       scheduler: rx,
@@ -166,27 +166,30 @@ describe('the follower: one registry and one request loop per endpoint object', 
 
   it('with more running jobs than slots, sizes contended holds to spread the free tokens until the oldest comes back', () => {
     rx.run(({ cold, flush }) => {
-      // 5 requests per 10 s, one slot; every long-poll ends at its hold; p3, and any sent from 10 s on, COMPLETED.
+      // 6 requests per 10 s (a first read and an end for each job), one slot; every long-poll ends
+      // at its hold; p3, and any sent from 10 s on, COMPLETED.
       const { calls, follower } = oneSlot(
         (id, wait) =>
           cold(`${wait}ms r|`, { r: state(id, id === 'p3' || rx.now() >= 10_000 ? 'COMPLETED' : 'IN_PROGRESS') }),
-        { limit: 5, window: 10_000 },
+        { limit: 6, window: 10_000 },
         'IN_PROGRESS',
       );
       for (const id of ['p1', 'p2', 'p3']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
-      expect(calls.slice(0, 5)).toEqual([
+      expect(calls.slice(0, 6)).toEqual([
         '0 status p1',
         '10 status p2',
         '20 status p3',
-        // 2 tokens free, the oldest back at 10,300 (the follower counts a token 3 % longer than
-        // the window, for requests in transit): 1 slot × 10,270 ms / 2.
-        '30 sync p1 5135',
-        // 1 token free, the oldest back at 10,300: 1 × 5,135 / 1.
-        '5165 sync p2 5135',
+        // 3 tokens free, the oldest back at 10,300 (the follower counts a token 3 % longer than
+        // the window, for requests in transit): 1 slot × 10,270 ms / 3.
+        '30 sync p1 3423',
+        // 2 tokens free, the oldest back at 10,300: 1 × 6,847 / 2.
+        '3453 sync p2 3423',
+        // 1 token free, the oldest back at 10,300: 1 × 3,423 / 1.
+        '6877 sync p3 3423',
       ]);
       // At 10,300 the first reads' tokens come back: holds fall to the contended 2,000 ms.
-      expect(calls[5]).toBe('10300 sync p3 2000');
+      expect(calls[6]).toBe('10300 sync p1 2000');
     });
   });
 
@@ -207,20 +210,20 @@ describe('the follower: one registry and one request loop per endpoint object', 
         longPollWait: 90_000,
         slots: 2,
         contendedWait: 2000,
-        rate: { limit: 8, window: 10_000 },
+        rate: { limit: 10, window: 10_000 },
       });
       for (const id of ['n1', 'n2', 'n3', 'n4']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
       expect(calls.slice(0, 6)).toEqual([
         '0 status n1',
         '0 status n2',
-        // 6 tokens free, 2 of them due to the first reads of n3 and n4: 2 slots × 10,290 ms / 4
-        // (the oldest token is back at 10,300), where all 6 would give 3,430.
-        '10 sync n1 5145',
+        // 8 tokens free, 2 of them due to the first reads of n3 and n4: 2 slots × 10,290 ms / 6
+        // (the oldest token is back at 10,300), where all 8 would give 2,573.
+        '10 sync n1 3430',
         '10 status n3',
         '20 status n4',
-        // No first read due any more: the 3 tokens free are all spare, 2 × 10,270 / 3.
-        '30 sync n2 6847',
+        // No first read due any more: the 5 tokens free are all spare, 2 × 10,270 / 5.
+        '30 sync n2 4108',
       ]);
     });
   });
@@ -265,17 +268,85 @@ describe('the follower: one registry and one request loop per endpoint object', 
       });
       for (const id of ['a', 'b', 'c']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
-      // 2 tokens per 10 s, each counted 10,300 ms: c's first read waits for the tokens of 0, and
-      // then goes first (a new entry); b and c get theirs when the tokens of 10,300 come back.
+      // 2 tokens per 10 s, each counted 10,300 ms: c's first read waits for the tokens of 0. When
+      // they come back, a and b (found queued, registered first: the queue's head) go first, and
+      // c's first read waits for the tokens of 10,300.
       expect(calls).toEqual([
         '0 status a',
         '0 status b',
-        '10300 status c',
         '10300 sync a 90000',
-        '20600 sync b 90000',
-        '20600 sync c 90000',
+        '10300 sync b 90000',
+        '20600 status c',
+        '20610 sync c 90000',
       ]);
       expect(follower.followed()).toBe(0);
+    });
+  });
+
+  it("sends a long-poll as a job's first request once the free tokens cannot pay a first read and an end for every job", () => {
+    rx.run(({ cold, flush }) => {
+      const calls: string[] = [];
+      const seen: string[] = [];
+      const follower = createFollower<unknown>({
+        status: (id) => {
+          calls.push(`${rx.now()} status ${id}`);
+          return cold('10ms r|', { r: state(id, rx.now() < 1000 ? 'IN_QUEUE' : 'COMPLETED') });
+        },
+        // Every job ends at 1,000 ms.
+        statusSync: (id, wait) => {
+          calls.push(`${rx.now()} sync ${id} ${wait}`);
+          const left = 1000 - rx.now();
+          return left <= wait
+            ? cold(`${Math.max(0, left)}ms r|`, { r: state(id, 'COMPLETED') })
+            : cold(`${wait}ms r|`, { r: state(id, 'IN_QUEUE') });
+        },
+        scheduler: rx,
+        polling: { initialInterval: 500, maxInterval: 5000 },
+        longPollWait: 90_000,
+        slots: 3,
+        contendedWait: 2000,
+        rate: { limit: 2, window: 10_000 },
+      });
+      const follow = (id: string, first?: JobState) =>
+        follower.follow(id, first, Infinity).subscribe((s) => seen.push(`${rx.now()} ${s.id} ${s.status}`));
+      // a comes with its state (as from `submit`'s /run answer): there is a queue.
+      follow('a', state('a', 'IN_QUEUE'));
+      follow('b');
+      follow('c');
+      flush();
+      // a: 2 tokens pay its long-poll, held to its end. b: 1 token cannot pay b's and c's first
+      // reads and the ends of all three, so its first request is a long-poll, held as long as the
+      // queue's head's (4 turns of 2,000 ms). c waits for the token of 0 (back at 10,300); alone
+      // by then, it gets its first read.
+      expect(calls).toEqual(['0 sync a 90000', '0 sync b 8000', '10300 status c']);
+      // One request each; b's first state is its end.
+      expect(seen).toEqual(['0 a IN_QUEUE', '1000 a COMPLETED', '1000 b COMPLETED', '10310 c COMPLETED']);
+    });
+  });
+
+  it('sends first reads again once fewer than half the long-polls for jobs not seen running see their end within the hold', () => {
+    rx.run(({ cold, flush }) => {
+      // One slot, few tokens: every first request is a long-poll. The `end` jobs end 500 ms into
+      // it; the `stuck` ones stay queued until 20 s, and are left after their first state.
+      const { calls, follower } = oneSlot(
+        (id, wait) =>
+          id.startsWith('end') || rx.now() >= 20_000
+            ? cold('500ms r|', { r: state(id, 'COMPLETED') })
+            : cold(`${wait}ms r|`, { r: state(id, 'IN_QUEUE') }),
+        { limit: 7, window: 100_000 },
+        'IN_QUEUE',
+      );
+      for (const id of ['end1', 'end2', 'stuck1', 'stuck2', 'stuck3', 'end3'])
+        follower.follow(id, undefined, Infinity).pipe(take(1)).subscribe();
+      flush();
+      expect(calls.slice(0, 6)).toEqual([
+        '0 status end1', // alone when it came: 7 tokens pay its first read and its end; queued
+        '10 sync end2 8000', // no long-poll has answered yet: the jobs are taken to come in order
+        '510 sync stuck1 8000', // 1 of 1 saw its end
+        '8510 sync stuck2 8000', // 1 of 2, halved every 2 answers (2 × the slots): still half
+        '16510 status stuck3', // 0.5 of 2: fewer than half, the order is not the queue's
+        '16520 status end3',
+      ]);
     });
   });
 
@@ -381,7 +452,19 @@ describe('the follower: one registry and one request loop per endpoint object', 
       endpoint.status('x').subscribe({ complete: () => ended.push('x') });
       flush();
       expect(ended.sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'x']);
-      expect(fake.requests).toHaveLength(11);
+      // a and b get a first read, x its status; then the free tokens no longer pay for a first
+      // read and an end for every job: c, d and e get a long-poll as their first request (held
+      // long, capped by the endpoint while others wait), which sees their end, and so do a and b.
+      expect(fake.requests.map((r) => `${r.route} ${r.path.split('/')[3]}`).sort()).toEqual([
+        'status a',
+        'status b',
+        'status x',
+        'status-sync a?wait=2000',
+        'status-sync b?wait=90000',
+        'status-sync c?wait=2000',
+        'status-sync d?wait=2000',
+        'status-sync e?wait=2000',
+      ]);
       expect(fake.maxInFlight()).toBe(2);
       // 4 per 1,000 ms window (plus the 2 % margin the client keeps): never a fifth.
       expect(
