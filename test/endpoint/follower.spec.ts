@@ -11,6 +11,12 @@ import { createTestScheduler } from '../helpers/test-scheduler';
 const queued: JobState = { id: 'j1', status: 'IN_QUEUE' };
 const completed: JobState = { id: 'j1', status: 'COMPLETED', output: 'done' };
 const state = (id: string, status: JobState['status']): JobState => ({ id, status });
+/** The follower's times in these specs: RunPod's long-poll wait and a 2 s contended hold. */
+const TIMES = {
+  polling: { initialInterval: 500, maxInterval: 5000 },
+  longPollWait: 90_000,
+  contendedWait: 2000,
+} as const;
 
 describe('the follower: one registry and one request loop per endpoint object', () => {
   let rx: TestScheduler;
@@ -18,31 +24,37 @@ describe('the follower: one registry and one request loop per endpoint object', 
     rx = createTestScheduler();
   });
 
-  /** A follower of one slot whose reads are logged as `time route id wait`. */
-  const oneSlot = (
-    answer: FollowerDeps<unknown>['statusSync'],
+  /** A follower whose reads are logged in `calls` as `time route id wait`. */
+  const logged = (
+    answer: Pick<FollowerDeps<unknown>, 'status' | 'statusSync'>,
+    slots: number,
     rate: FollowerDeps<unknown>['rate'] = false,
-    firstStatus: JobState['status'] = 'COMPLETED',
   ) => {
     const calls: string[] = [];
     const follower = createFollower<unknown>({
-      status: (id) => {
-        calls.push(`${rx.now()} status ${id}`);
-        return rx.createColdObservable('10ms r|', { r: state(id, firstStatus) });
+      status: (id, deadlineAt) => {
+        calls.push(`${Math.round(rx.now())} status ${id}`);
+        return answer.status(id, deadlineAt);
       },
       statusSync: (id, wait, deadlineAt) => {
         calls.push(`${Math.round(rx.now())} sync ${id} ${Math.round(wait)}`);
-        return answer(id, wait, deadlineAt);
+        return answer.statusSync(id, wait, deadlineAt);
       },
+      ...TIMES,
       scheduler: rx,
-      polling: { initialInterval: 500, maxInterval: 5000 },
-      longPollWait: 90_000,
-      slots: 1,
-      contendedWait: 2000,
+      slots,
       rate,
     });
     return { calls, follower };
   };
+
+  /** A logged follower of one slot whose `/status` answers `firstStatus` in 10 ms. */
+  const oneSlot = (
+    statusSync: FollowerDeps<unknown>['statusSync'],
+    rate: FollowerDeps<unknown>['rate'] = false,
+    firstStatus: JobState['status'] = 'COMPLETED',
+  ) =>
+    logged({ status: (id) => rx.createColdObservable('10ms r|', { r: state(id, firstStatus) }), statusSync }, 1, rate);
 
   it('picks new entries first, then IN_PROGRESS jobs, then the oldest queued one; holds briefly while others wait', () => {
     rx.run(({ cold, flush }) => {
@@ -72,23 +84,14 @@ describe('the follower: one registry and one request loop per endpoint object', 
 
   it('jobs found running get their long-polls before new entries, within half the slots', () => {
     rx.run(({ cold, flush }) => {
-      const calls: string[] = [];
-      const follower = createFollower<unknown>({
-        status: (id) => {
-          calls.push(`${rx.now()} status ${id}`);
-          return cold('10ms r|', { r: state(id, id.startsWith('r') ? 'IN_PROGRESS' : 'IN_QUEUE') });
+      const { calls, follower } = logged(
+        {
+          status: (id) => cold('10ms r|', { r: state(id, id.startsWith('r') ? 'IN_PROGRESS' : 'IN_QUEUE') }),
+          statusSync: (id) => cold('1000ms r|', { r: state(id, 'COMPLETED') }),
         },
-        statusSync: (id, wait) => {
-          calls.push(`${rx.now()} sync ${id} ${wait}`);
-          return cold('1000ms r|', { r: state(id, 'COMPLETED') });
-        },
-        scheduler: rx,
-        polling: { initialInterval: 500, maxInterval: 5000 },
-        longPollWait: 90_000,
-        slots: 4,
-        contendedWait: 2000,
-        rate: false,
-      });
+        4,
+        false,
+      );
       for (const id of ['r1', 'r2', 'r3', 'n1', 'n2', 'n3']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
       expect(calls.slice(0, 10)).toEqual([
@@ -195,23 +198,16 @@ describe('the follower: one registry and one request loop per endpoint object', 
 
   it('a hold spreads only the tokens the first reads still due leave over', () => {
     rx.run(({ cold, flush }) => {
-      const calls: string[] = [];
-      const follower = createFollower<unknown>({
-        status: (id) => {
-          calls.push(`${rx.now()} status ${id}`);
-          return cold('10ms r|', { r: state(id, 'IN_PROGRESS') });
+      const { calls, follower } = logged(
+        {
+          status: (id) => cold('10ms r|', { r: state(id, 'IN_PROGRESS') }),
+          statusSync: (id, wait) => {
+            return cold(`${wait}ms r|`, { r: state(id, 'COMPLETED') });
+          },
         },
-        statusSync: (id, wait) => {
-          calls.push(`${rx.now()} sync ${id} ${Math.round(wait)}`);
-          return cold(`${wait}ms r|`, { r: state(id, 'COMPLETED') });
-        },
-        scheduler: rx,
-        polling: { initialInterval: 500, maxInterval: 5000 },
-        longPollWait: 90_000,
-        slots: 2,
-        contendedWait: 2000,
-        rate: { limit: 10, window: 10_000 },
-      });
+        2,
+        { limit: 10, window: 10_000 },
+      );
       for (const id of ['n1', 'n2', 'n3', 'n4']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
       expect(calls.slice(0, 6)).toEqual([
@@ -249,23 +245,14 @@ describe('the follower: one registry and one request loop per endpoint object', 
 
   it('starts a request only while a token is free, even with slots free: the pick waits for the token', () => {
     rx.run(({ cold, flush }) => {
-      const calls: string[] = [];
-      const follower = createFollower<unknown>({
-        status: (id) => {
-          calls.push(`${rx.now()} status ${id}`);
-          return cold('10ms r|', { r: state(id, 'IN_QUEUE') });
+      const { calls, follower } = logged(
+        {
+          status: (id) => cold('10ms r|', { r: state(id, 'IN_QUEUE') }),
+          statusSync: (id) => cold('10ms r|', { r: state(id, 'COMPLETED') }),
         },
-        statusSync: (id, wait) => {
-          calls.push(`${rx.now()} sync ${id} ${wait}`);
-          return cold('10ms r|', { r: state(id, 'COMPLETED') });
-        },
-        scheduler: rx,
-        polling: { initialInterval: 500, maxInterval: 5000 },
-        longPollWait: 90_000,
-        slots: 3,
-        contendedWait: 2000,
-        rate: { limit: 2, window: 10_000 },
-      });
+        3,
+        { limit: 2, window: 10_000 },
+      );
       for (const id of ['a', 'b', 'c']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
       // 2 tokens per 10 s, each counted 10,300 ms: c's first read waits for the tokens of 0. When
@@ -285,28 +272,21 @@ describe('the follower: one registry and one request loop per endpoint object', 
 
   it("sends a long-poll as a job's first request once the free tokens cannot pay a first read and an end for every job", () => {
     rx.run(({ cold, flush }) => {
-      const calls: string[] = [];
       const seen: string[] = [];
-      const follower = createFollower<unknown>({
-        status: (id) => {
-          calls.push(`${rx.now()} status ${id}`);
-          return cold('10ms r|', { r: state(id, rx.now() < 1000 ? 'IN_QUEUE' : 'COMPLETED') });
+      const { calls, follower } = logged(
+        {
+          status: (id) => cold('10ms r|', { r: state(id, rx.now() < 1000 ? 'IN_QUEUE' : 'COMPLETED') }),
+          // Every job ends at 1,000 ms.
+          statusSync: (id, wait) => {
+            const left = 1000 - rx.now();
+            return left <= wait
+              ? cold(`${Math.max(0, left)}ms r|`, { r: state(id, 'COMPLETED') })
+              : cold(`${wait}ms r|`, { r: state(id, 'IN_QUEUE') });
+          },
         },
-        // Every job ends at 1,000 ms.
-        statusSync: (id, wait) => {
-          calls.push(`${rx.now()} sync ${id} ${wait}`);
-          const left = 1000 - rx.now();
-          return left <= wait
-            ? cold(`${Math.max(0, left)}ms r|`, { r: state(id, 'COMPLETED') })
-            : cold(`${wait}ms r|`, { r: state(id, 'IN_QUEUE') });
-        },
-        scheduler: rx,
-        polling: { initialInterval: 500, maxInterval: 5000 },
-        longPollWait: 90_000,
-        slots: 3,
-        contendedWait: 2000,
-        rate: { limit: 2, window: 10_000 },
-      });
+        3,
+        { limit: 2, window: 10_000 },
+      );
       const follow = (id: string, first?: JobState) =>
         follower.follow(id, first, Infinity).subscribe((s) => seen.push(`${rx.now()} ${s.id} ${s.status}`));
       // a comes with its state (as from `submit`'s /run answer): there is a queue.
@@ -374,11 +354,9 @@ describe('the follower: one registry and one request loop per endpoint object', 
       const follower = createFollower<unknown>({
         status: (id) => cold('5ms r|', { r: state(id, 'IN_PROGRESS') }),
         statusSync: (id) => cold('5ms r|', { r: state(id, 'COMPLETED') }),
+        ...TIMES,
         scheduler: lagging,
-        polling: { initialInterval: 500, maxInterval: 5000 },
-        longPollWait: 90_000,
         slots: 2,
-        contendedWait: 2000,
         rate: { limit: 2, window: 100 },
       });
       const ended: string[] = [];
