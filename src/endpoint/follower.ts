@@ -102,6 +102,13 @@ interface Place<O> {
  * jobs are registered in creation order, as `submit` does); one pick in {@link SWEEP_EVERY} goes to
  * the job waiting longest.
  *
+ * A job's first request is a `/status` read while the free tokens pay for a first read of every
+ * job waiting for one and one more request for every followed job. Beyond that (the budget is
+ * short), once a job was seen queued, and while at least half the recent long-polls for jobs not
+ * seen running saw their job end within {@link HEAD_TURNS} `contendedWait`s (the jobs come in the
+ * queue's order), new entries take their turn with the queued jobs by registration order, and
+ * their first request is a long-poll held that long, whose answer is their first state.
+ *
  * Long-polls hold `longPollWait` (or until the deadline) while no other job waits. While others
  * wait, a long-poll still holds to the end of its job when the rate could not pay for more: the
  * slots cover every running job and the free tokens are no more than the followed jobs, each of
