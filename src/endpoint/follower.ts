@@ -1,4 +1,11 @@
-import { catchError, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import {
+  catchError,
+  Observable,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+  type Unsubscribable,
+} from 'rxjs';
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import { isHttpError, isNotFoundError } from '../errors.js';
@@ -431,6 +438,35 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     pump();
   };
 
+  /** `subscriber` leaves `entry`: the last one to leave ends the job's following. */
+  const leave = (entry: Entry<O>, subscriber: Subscriber<JobState<O>>): void => {
+    const index = entry.subscribers.indexOf(subscriber);
+    if (index === -1) return;
+    entry.subscribers = entry.subscribers.filter((_, i) => i !== index);
+    entry.deadlines = entry.deadlines.filter((_, i) => i !== index);
+    if (entry.subscribers.length === 0) {
+      remove(entry);
+      pump();
+    } else {
+      entry.deadlineAt = Math.max(...entry.deadlines);
+    }
+  };
+
+  /**
+   * A subscription's teardown: an object rather than a closure, so that no closure context of
+   * `follow` stays alive per followed job (about 130 bytes each).
+   */
+  class Leave implements Unsubscribable {
+    constructor(
+      private readonly entry: Entry<O>,
+      private readonly subscriber: Subscriber<JobState<O>>,
+    ) {}
+
+    unsubscribe(): void {
+      leave(this.entry, this.subscriber);
+    }
+  }
+
   const follow = (id: string, first: JobState<O> | undefined, deadlineAt: number): Observable<JobState<O>> =>
     new Observable<JobState<O>>((subscriber) => {
       let entry = entries.get(id);
@@ -470,20 +506,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         entry.deadlines = [...entry.deadlines, deadlineAt];
         entry.deadlineAt = Math.max(entry.deadlineAt, deadlineAt);
       }
-      const followed = entry;
       pump();
-      return () => {
-        const index = followed.subscribers.indexOf(subscriber);
-        if (index === -1) return;
-        followed.subscribers = followed.subscribers.filter((_, i) => i !== index);
-        followed.deadlines = followed.deadlines.filter((_, i) => i !== index);
-        if (followed.subscribers.length === 0) {
-          remove(followed);
-          pump();
-        } else {
-          followed.deadlineAt = Math.max(...followed.deadlines);
-        }
-      };
+      return new Leave(entry, subscriber);
     });
 
   return { follow, followed: () => entries.size, inFlight: () => inFlight };
