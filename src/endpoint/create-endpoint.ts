@@ -6,11 +6,11 @@ import {
   distinctUntilChanged,
   filter,
   map,
+  Observable,
   of,
   switchMap,
   tap,
   type MonoTypeOperatorFunction,
-  type Observable,
 } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { encodeJobRequest, type JobRequest } from '../codecs/job-request.js';
@@ -365,8 +365,10 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     status: (id, options) =>
       oneShot(options, () => jobCall('status', 'GET', checkJobId(id), JobStateOfO)).pipe(map(withOutput)),
 
+    // One Observable per watch, not `defer`: an operator that keeps its source (`catchError` does,
+    // to resubscribe) keeps this one alive per watched job, and `defer` adds a closure and its context.
     watch: (id, options) =>
-      defer(() => {
+      new Observable<JobState<O>>((subscriber) => {
         const jobId = checkJobId(id);
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
@@ -379,9 +381,9 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
                   switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
                 ),
               );
-        return states.pipe(
-          deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
-        );
+        return states
+          .pipe(deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)))
+          .subscribe(subscriber);
       }),
 
     stream: (id, options?: StreamOptions): Observable<StreamChunk<C>> =>
