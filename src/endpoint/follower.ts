@@ -69,12 +69,14 @@ interface Entry<O> {
   /** Last state fetched; `undefined` until the first. */
   state: JobState<O> | undefined;
   /**
-   * The subscribers (most jobs have one: arrays cost less than a Map), and each one's `deadlineAt`.
-   * Replaced, never grown in place: an array literal has its exact length, while the first `push`
-   * reserves 17 slots (about 130 bytes more per array, per followed job).
+   * The subscribers (most jobs have one: arrays cost less than a Map). Replaced, never grown in
+   * place: an array literal has its exact length, while the first `push` reserves 17 slots (about
+   * 130 bytes more per followed job).
    */
   subscribers: readonly Subscriber<JobState<O>>[];
-  deadlines: readonly number[];
+  /** Each subscriber's `deadlineAt` while there are two or more; with one, it is `deadlineAt`. */
+  deadlines: readonly number[] | undefined;
+  /** The latest of the subscribers' `deadlineAt`. */
   deadlineAt: number;
   /** Waiting for a request; `stamp` tells its current place in the queues from stale ones. */
   ready: boolean;
@@ -443,13 +445,14 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const index = entry.subscribers.indexOf(subscriber);
     if (index === -1) return;
     entry.subscribers = entry.subscribers.filter((_, i) => i !== index);
-    entry.deadlines = entry.deadlines.filter((_, i) => i !== index);
     if (entry.subscribers.length === 0) {
       remove(entry);
       pump();
-    } else {
-      entry.deadlineAt = Math.max(...entry.deadlines);
+      return;
     }
+    const deadlines = entry.deadlines!.filter((_, i) => i !== index);
+    entry.deadlines = deadlines.length > 1 ? deadlines : undefined;
+    entry.deadlineAt = Math.max(...deadlines);
   };
 
   /**
@@ -485,7 +488,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           seq: seq++,
           state: undefined,
           subscribers: [subscriber],
-          deadlines: [deadlineAt],
+          deadlines: undefined,
           deadlineAt,
           ready: false,
           stamp: 0,
@@ -503,7 +506,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         makeReady(entry);
       } else {
         entry.subscribers = [...entry.subscribers, subscriber];
-        entry.deadlines = [...entry.deadlines, deadlineAt];
+        entry.deadlines = [...(entry.deadlines ?? [entry.deadlineAt]), deadlineAt];
         entry.deadlineAt = Math.max(entry.deadlineAt, deadlineAt);
       }
       pump();
