@@ -26,9 +26,13 @@ export async function runClient(workload) {
   };
   let peakRss = process.memoryUsage().rss;
   let peak = process.memoryUsage();
+  let peakAt = 0;
   const sampler = setInterval(() => {
     const now = process.memoryUsage();
-    if (now.rss > peakRss) peak = now;
+    if (now.rss > peakRss) {
+      peak = now;
+      peakAt = Date.now();
+    }
     peakRss = Math.max(peakRss, now.rss);
   }, 50);
   // Diagnostics for performance work: BENCH_HEAP_SNAPSHOT_AT=ms writes a heap snapshot of each
@@ -57,7 +61,12 @@ export async function runClient(workload) {
   process.send?.('started');
   if (task.heapAtMs !== undefined)
     heapTimer = setTimeout(() => {
+      const rssBefore = process.memoryUsage().rss;
       recorded.liveHeapBytesPerJob = (liveHeap() - heapBefore) / task.jobs;
+      if (process.env.BENCH_MEMORY_DETAIL)
+        process.stderr.write(
+          `live heap measured at ${task.heapAtMs} ms: RSS ${Math.round(rssBefore / 2 ** 20)} MB before the full GC, ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB after\n`,
+        );
     }, task.heapAtMs);
   await finished;
   clearTimeout(heapTimer);
@@ -65,10 +74,10 @@ export async function runClient(workload) {
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  // BENCH_MEMORY_DETAIL=1 prints the heap figures at the moment of peak RSS.
+  // BENCH_MEMORY_DETAIL=1 prints the heap figures at the moment of peak RSS, and when it was.
   if (process.env.BENCH_MEMORY_DETAIL)
     process.stderr.write(
-      `peak memory: ${JSON.stringify(Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])))} MB\n`,
+      `peak memory: ${JSON.stringify(Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])))} MB, ${peakAt - startedAt} ms into the workload\n`,
     );
   writeFileSync(
     task.outFile,

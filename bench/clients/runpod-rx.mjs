@@ -9,7 +9,7 @@ const { createNodeHttpTransport } = require('../../dist/cjs/src/node/index.js');
 const { createWebhookReceiver } = require('../../dist/cjs/src/webhooks/index.js');
 const { mulberry32 } = require('../../dist/cjs/src/emulator/prng.js');
 const { createRequestBudget, fanOut, RUNPOD_RATE_LIMITS } = require('../../dist/cjs/operators/index.js');
-const { from, lastValueFrom, mergeMap, tap, catchError, EMPTY } = require('rxjs');
+const { from, lastValueFrom, mergeMap, tap, catchError, EMPTY, Observable } = require('rxjs');
 
 /**
  * A loopback server for the webhook receiver that drops `dropRate` of the calls (seeded): it reads
@@ -78,16 +78,27 @@ const WORKLOADS = {
         task.concurrency,
       ),
     ),
-  /** watch every id at once until terminal. */
+  /**
+   * watch every id at once until terminal: one subscription per job, all with one observer, as a
+   * program following many jobs would hold them. Not `mergeMap` + `tap` + `catchError` per job:
+   * those operators' own subscribers cost about 2.4 KB per job (docs/performance.md), more than
+   * the watch itself. Runs to the end (the harness never unsubscribes).
+   */
   watch: (endpoint, task, record) =>
-    from(task.ids).pipe(
-      mergeMap((id) =>
-        endpoint.watch(id).pipe(
-          tap((state) => TERMINAL.has(state.status) && record.done(state.id, state.status)),
-          catchError((error) => (record.error(error), EMPTY)),
-        ),
-      ),
-    ),
+    new Observable((subscriber) => {
+      let left = task.ids.length;
+      const ended = () => --left === 0 && subscriber.complete();
+      const observer = {
+        next: (state) => TERMINAL.has(state.status) && record.done(state.id, state.status),
+        error: (error) => {
+          record.error(error);
+          ended();
+        },
+        complete: ended,
+      };
+      if (left === 0) subscriber.complete();
+      for (const id of task.ids) endpoint.watch(id).subscribe(observer);
+    }),
   /** submit with the endpoint's webhook receiver: completed by the call (a slow /status sweep covers calls RunPod gave up on). */
   webhook: (endpoint, task, record) =>
     from(task.inputs).pipe(

@@ -5,12 +5,13 @@ import {
   defer,
   distinctUntilChanged,
   filter,
+  identity,
   map,
+  Observable,
   of,
   switchMap,
   tap,
   type MonoTypeOperatorFunction,
-  type Observable,
 } from 'rxjs';
 import { decodeOrThrow } from '../codecs/decode.js';
 import { encodeJobRequest, type JobRequest } from '../codecs/job-request.js';
@@ -114,6 +115,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       throw error;
     }
   };
+  /** `withOutput` on each state; without an output codec, nothing: no operator per request. */
+  const outputs: MonoTypeOperatorFunction<JobState<O>> = outputCodec === undefined ? identity : map(withOutput);
 
   /**
    * A one-shot call: `call` builds the request when subscribed (so bad input errors on subscribe,
@@ -142,7 +145,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       ...jobCall('status', 'GET', id, JobStateOfO),
       timeout,
       ...(deadlineAt !== undefined && { deadlineAt, untilDeadline: true }),
-    }).pipe(map(withOutput));
+    }).pipe(outputs);
   /** GET /status-sync/{id}?wait=…, a follow phase's read: retried until `deadlineAt`. */
   const statusSync = (id: string, wait: number, deadlineAt: number): Observable<JobState<O>> =>
     send({
@@ -154,7 +157,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
       jobId: id,
       deadlineAt,
       untilDeadline: true,
-    }).pipe(map(withOutput));
+    }).pipe(outputs);
   const statusSlots = resolved.concurrency === false ? Infinity : resolved.concurrency.status;
   /** Every job this endpoint object follows, in one registry, its status requests sent by one loop. */
   const follower = createFollower<O>({
@@ -189,7 +192,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
   const queueJob = (body: string, deadlineAt: number, onWire: (onWire: boolean) => void): Observable<JobState<O>> =>
     send({ route: 'run', method: 'POST', path: '/run', body, codec: withJobId(JobStateOfO), deadlineAt, onWire }).pipe(
       reportCreated('run'),
-      map(withOutput),
+      outputs,
     );
 
   /**
@@ -312,7 +315,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     });
 
   const cancel = (id: string, options?: CallOptions): Observable<JobState<O>> =>
-    oneShot(options, () => jobCall('cancel', 'POST', checkJobId(id), JobStateOfO)).pipe(map(withOutput));
+    oneShot(options, () => jobCall('cancel', 'POST', checkJobId(id), JobStateOfO)).pipe(outputs);
 
   const endpoint: Endpoint<I, O, C> = {
     endpointId: resolved.endpointId,
@@ -356,17 +359,19 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
               codec: withJobId(JobStateOfO),
               deadlineAt,
               onWire,
-            }).pipe(reportCreated('runsync'), map(withOutput));
+            }).pipe(reportCreated('runsync'), outputs);
           },
           (created, deadlineAt) => created.pipe(plan.follow(deadlineAt)),
         ).pipe(filter((state) => isTerminal(state)));
       }),
 
     status: (id, options) =>
-      oneShot(options, () => jobCall('status', 'GET', checkJobId(id), JobStateOfO)).pipe(map(withOutput)),
+      oneShot(options, () => jobCall('status', 'GET', checkJobId(id), JobStateOfO)).pipe(outputs),
 
+    // One Observable per watch, not `defer`: an operator that keeps its source (`catchError` does,
+    // to resubscribe) keeps this one alive per watched job, and `defer` adds a closure and its context.
     watch: (id, options) =>
-      defer(() => {
+      new Observable<JobState<O>>((subscriber) => {
         const jobId = checkJobId(id);
         const timeout = checkMs('timeout', options?.timeout, true) ?? Infinity;
         const pollInterval = checkMs('pollInterval', options?.pollInterval);
@@ -379,9 +384,9 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
                   switchMap((first) => followFrom(first, deadlineAt, pollInterval)),
                 ),
               );
-        return states.pipe(
-          deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)),
-        );
+        return states
+          .pipe(deadlines.within(timeout, () => new TimeoutError(`job not finished within ${timeout} ms`, jobId)))
+          .subscribe(subscriber);
       }),
 
     stream: (id, options?: StreamOptions): Observable<StreamChunk<C>> =>

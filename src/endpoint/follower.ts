@@ -1,4 +1,11 @@
-import { catchError, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import {
+  catchError,
+  Observable,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+  type Unsubscribable,
+} from 'rxjs';
 import { isTerminal } from '../codecs/job-status.js';
 import type { JobState } from '../codecs/job-state.js';
 import { isHttpError, isNotFoundError } from '../errors.js';
@@ -69,9 +76,15 @@ interface Entry<O> {
   readonly seq: number;
   /** Last state fetched; `undefined` until the first. */
   state: JobState<O> | undefined;
-  /** The subscribers (most jobs have one: arrays cost less than a Map), and each one's `deadlineAt`. */
-  readonly subscribers: Subscriber<JobState<O>>[];
-  readonly deadlines: number[];
+  /**
+   * The subscribers (most jobs have one: arrays cost less than a Map). Replaced, never grown in
+   * place: an array literal has its exact length, while the first `push` reserves 17 slots (about
+   * 130 bytes more per followed job).
+   */
+  subscribers: readonly Subscriber<JobState<O>>[];
+  /** Each subscriber's `deadlineAt` while there are two or more; with one, it is `deadlineAt`. */
+  deadlines: readonly number[] | undefined;
+  /** The latest of the subscribers' `deadlineAt`. */
   deadlineAt: number;
   /** Waiting for a request; `stamp` tells its current place in the queues from stale ones. */
   ready: boolean;
@@ -511,6 +524,36 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     pump();
   };
 
+  /** `subscriber` leaves `entry`: the last one to leave ends the job's following. */
+  const leave = (entry: Entry<O>, subscriber: Subscriber<JobState<O>>): void => {
+    const index = entry.subscribers.indexOf(subscriber);
+    if (index === -1) return;
+    entry.subscribers = entry.subscribers.filter((_, i) => i !== index);
+    if (entry.subscribers.length === 0) {
+      remove(entry);
+      pump();
+      return;
+    }
+    const deadlines = entry.deadlines!.filter((_, i) => i !== index);
+    entry.deadlines = deadlines.length > 1 ? deadlines : undefined;
+    entry.deadlineAt = Math.max(...deadlines);
+  };
+
+  /**
+   * A subscription's teardown: an object rather than a closure, so that no closure context of
+   * `follow` stays alive per followed job (about 130 bytes each).
+   */
+  class Leave implements Unsubscribable {
+    constructor(
+      private readonly entry: Entry<O>,
+      private readonly subscriber: Subscriber<JobState<O>>,
+    ) {}
+
+    unsubscribe(): void {
+      leave(this.entry, this.subscriber);
+    }
+  }
+
   const follow = (id: string, first: JobState<O> | undefined, deadlineAt: number): Observable<JobState<O>> =>
     new Observable<JobState<O>>((subscriber) => {
       let entry = entries.get(id);
@@ -528,8 +571,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           id,
           seq: seq++,
           state: undefined,
-          subscribers: [],
-          deadlines: [],
+          subscribers: [subscriber],
+          deadlines: undefined,
           deadlineAt,
           ready: false,
           stamp: 0,
@@ -545,24 +588,13 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         setState(entry, known);
         if (known === undefined) unread++;
         makeReady(entry);
+      } else {
+        entry.subscribers = [...entry.subscribers, subscriber];
+        entry.deadlines = [...(entry.deadlines ?? [entry.deadlineAt]), deadlineAt];
+        entry.deadlineAt = Math.max(entry.deadlineAt, deadlineAt);
       }
-      const followed = entry;
-      followed.subscribers.push(subscriber);
-      followed.deadlines.push(deadlineAt);
-      followed.deadlineAt = Math.max(followed.deadlineAt, deadlineAt);
       pump();
-      return () => {
-        const index = followed.subscribers.indexOf(subscriber);
-        if (index === -1) return;
-        followed.subscribers.splice(index, 1);
-        followed.deadlines.splice(index, 1);
-        if (followed.subscribers.length === 0) {
-          remove(followed);
-          pump();
-        } else {
-          followed.deadlineAt = Math.max(...followed.deadlines);
-        }
-      };
+      return new Leave(entry, subscriber);
     });
 
   return { follow, followed: () => entries.size, inFlight: () => inFlight };

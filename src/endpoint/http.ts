@@ -233,7 +233,12 @@ export function createSend(config: SendConfig): Send {
             subscriber.complete();
           },
           error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.error(new NetworkError('the transport ended without a response', false, info)),
+          // A transport that answers synchronously completes before the teardown can stop it:
+          // after an answer, no error (and no stack trace) to build.
+          complete: () => {
+            if (!subscriber.closed)
+              subscriber.error(new NetworkError('the transport ended without a response', false, info));
+          },
         });
         return () => {
           expiry.unsubscribe();

@@ -1,10 +1,37 @@
-import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  Observable,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+  type Unsubscribable,
+} from 'rxjs';
 import { MinHeap } from './min-heap.js';
 
-interface Deadline {
-  readonly at: number;
-  readonly fire: () => void;
-  live: boolean;
+/**
+ * One subscription's deadline: the heap's item and the subscription's teardown in one object, so
+ * that a pending deadline keeps no closures (and their contexts) alive: with 100,000 jobs
+ * followed under a timeout, about 250 bytes each.
+ */
+class Deadline<T> implements Unsubscribable {
+  live = true;
+
+  constructor(
+    readonly at: number,
+    private readonly subscriber: Subscriber<T>,
+    private readonly makeError: () => Error,
+    private readonly cancelled: (deadline: Deadline<T>) => void,
+  ) {}
+
+  fire(): void {
+    this.subscriber.error(this.makeError());
+  }
+
+  unsubscribe(): void {
+    if (!this.live) return;
+    this.live = false;
+    this.cancelled(this);
+  }
 }
 
 /**
@@ -23,7 +50,7 @@ export interface DeadlineBoard {
 
 /** Creates a {@link DeadlineBoard} on `scheduler`'s clock. */
 export function createDeadlineBoard(scheduler: SchedulerLike): DeadlineBoard {
-  const heap = new MinHeap<Deadline>((a, b) => a.at < b.at);
+  const heap = new MinHeap<Deadline<unknown>>((a, b) => a.at < b.at);
   let live = 0;
   let timer: Subscription | undefined;
   let timerAt: number | undefined;
@@ -58,6 +85,13 @@ export function createDeadlineBoard(scheduler: SchedulerLike): DeadlineBoard {
     }
   };
 
+  /** A deadline whose subscription ended first. */
+  const cancelled = (deadline: Deadline<unknown>): void => {
+    live--;
+    if (heap.size > 1024 && heap.size > 2 * live) heap.retain((d) => d.live);
+    if (live === 0 || heap.peek() === deadline) settle();
+  };
+
   return {
     within:
       <T>(ms: number, makeError: () => Error): MonoTypeOperatorFunction<T> =>
@@ -65,23 +99,13 @@ export function createDeadlineBoard(scheduler: SchedulerLike): DeadlineBoard {
         ms === Infinity
           ? source
           : new Observable<T>((subscriber) => {
-              const deadline: Deadline = {
-                at: scheduler.now() + ms,
-                fire: () => subscriber.error(makeError()),
-                live: true,
-              };
-              heap.push(deadline);
+              const deadline = new Deadline<T>(scheduler.now() + ms, subscriber, makeError, cancelled);
+              heap.push(deadline as Deadline<unknown>);
               live++;
-              const subscription = source.subscribe(subscriber);
+              // The source's teardown goes to `subscriber` itself; the deadline's goes after it.
+              source.subscribe(subscriber);
               settle();
-              return () => {
-                subscription.unsubscribe();
-                if (!deadline.live) return;
-                deadline.live = false;
-                live--;
-                if (heap.size > 1024 && heap.size > 2 * live) heap.retain((d) => d.live);
-                if (live === 0 || heap.peek() === deadline) settle();
-              };
+              return deadline;
             }),
     pending: () => live,
   };

@@ -387,6 +387,28 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it("bounds a job's long-polls by the latest deadline of the subscribers still there", () => {
+    rx.run(({ cold, flush }) => {
+      const { calls, follower } = oneSlot((id) => cold('1000ms r|', { r: state(id, 'IN_QUEUE') }));
+      const follow = (deadlineAt: number, first?: JobState) => follower.follow('j', first, deadlineAt).subscribe();
+      const early = follow(5000, state('j', 'IN_QUEUE'));
+      const late = follow(60_000);
+      const middle = follow(30_000);
+      rx.schedule(() => late.unsubscribe(), 1500);
+      rx.schedule(() => middle.unsubscribe(), 2500);
+      rx.schedule(() => early.unsubscribe(), 3500);
+      flush();
+      expect(calls).toEqual([
+        '0 sync j 5000', // sent when the first subscriber joined
+        '1000 sync j 59000',
+        '2000 sync j 28000', // the latest left
+        '3000 sync j 2000', // one subscriber left
+      ]);
+      expect(follower.followed()).toBe(0);
+      expect(follower.inFlight()).toBe(0);
+    });
+  });
+
   it('one subscriber leaving keeps the shared request', () => {
     rx.run(({ cold, expectObservable, flush }) => {
       const { fake, endpoint } = fakeEndpoint(rx, (req) =>
