@@ -10,11 +10,22 @@ const TOKEN = 'abcdefghijklmnop0123456789';
 
 const servers: Server[] = [];
 let emulators: Emulator[] = [];
+/** Receivers to close: one holds an early call on a timer (60 s by default) until it is closed. */
+let receivers: WebhookReceiver[] = [];
 afterEach(async () => {
+  for (const receiver of receivers) receiver.close();
+  receivers = [];
   await Promise.all(emulators.map((emulator) => emulator.close()));
   await closeServers(servers);
   emulators = [];
 });
+
+/** `createWebhookReceiver`, closed after the test. */
+function receiverFor(config: Parameters<typeof createWebhookReceiver>[0]): WebhookReceiver {
+  const receiver = createWebhookReceiver(config);
+  receivers.push(receiver);
+  return receiver;
+}
 
 /** Serves `handle` on 127.0.0.1:0; resolves with its origin. */
 async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
@@ -28,7 +39,7 @@ async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void
 async function mounted(options: { holdMs?: number; scheduler?: VirtualTimeScheduler; maxBodyBytes?: number } = {}) {
   const mount: { receiver?: WebhookReceiver } = {};
   const origin = await serve((req, res) => mount.receiver!.handle(req, res));
-  const receiver = createWebhookReceiver({ publicUrl: `${origin}/hooks`, token: TOKEN, ...options });
+  const receiver = receiverFor({ publicUrl: `${origin}/hooks`, token: TOKEN, ...options });
   mount.receiver = receiver;
   return { receiver, origin };
 }
@@ -97,7 +108,7 @@ describe('createWebhookReceiver', () => {
   });
 
   it('uses a body that a framework already parsed (Express with express.json())', async () => {
-    const receiver = createWebhookReceiver({ publicUrl: 'http://127.0.0.1/hooks', token: TOKEN });
+    const receiver = receiverFor({ publicUrl: 'http://127.0.0.1/hooks', token: TOKEN });
     const origin = await serve((req, res) => {
       (req as IncomingMessage & { body?: unknown }).body = completed; // as express.json() leaves it
       req.resume();
