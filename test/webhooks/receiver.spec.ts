@@ -1,48 +1,23 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { firstValueFrom, VirtualTimeScheduler } from 'rxjs';
 import { isConfigError, type JobState } from 'runpod-rx';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
-import { createWebhookReceiver, type WebhookReceiver } from 'runpod-rx/webhooks';
-import { closeServers } from '../helpers/loopback-server';
+import { createWebhookReceiver } from 'runpod-rx/webhooks';
+import { webhookMounts } from '../helpers/webhook-mounts';
 
 const TOKEN = 'abcdefghijklmnop0123456789';
 
-const servers: Server[] = [];
+const hooks = webhookMounts();
 let emulators: Emulator[] = [];
-/** Receivers to close: one holds an early call on a timer (60 s by default) until it is closed. */
-let receivers: WebhookReceiver[] = [];
 afterEach(async () => {
-  for (const receiver of receivers) receiver.close();
-  receivers = [];
+  await hooks.close();
   await Promise.all(emulators.map((emulator) => emulator.close()));
-  await closeServers(servers);
   emulators = [];
 });
 
-/** `createWebhookReceiver`, closed after the test. */
-function receiverFor(config: Parameters<typeof createWebhookReceiver>[0]): WebhookReceiver {
-  const receiver = createWebhookReceiver(config);
-  receivers.push(receiver);
-  return receiver;
-}
-
-/** Serves `handle` on 127.0.0.1:0; resolves with its origin. */
-async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handle);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 /** A receiver mounted at `/hooks/<token>` of a loopback server. */
-async function mounted(options: { holdMs?: number; scheduler?: VirtualTimeScheduler; maxBodyBytes?: number } = {}) {
-  const mount: { receiver?: WebhookReceiver } = {};
-  const origin = await serve((req, res) => mount.receiver!.handle(req, res));
-  const receiver = receiverFor({ publicUrl: `${origin}/hooks`, token: TOKEN, ...options });
-  mount.receiver = receiver;
-  return { receiver, origin };
-}
+const mounted = (options: { holdMs?: number; scheduler?: VirtualTimeScheduler; maxBodyBytes?: number } = {}) =>
+  hooks.mount({ token: TOKEN, ...options });
 
 async function post(url: string, body: string, method = 'POST'): Promise<{ status: number; json: unknown }> {
   const response = await fetch(url, { method, body: method === 'GET' ? undefined : body });
@@ -108,8 +83,8 @@ describe('createWebhookReceiver', () => {
   });
 
   it('uses a body that a framework already parsed (Express with express.json())', async () => {
-    const receiver = receiverFor({ publicUrl: 'http://127.0.0.1/hooks', token: TOKEN });
-    const origin = await serve((req, res) => {
+    const receiver = hooks.receiver({ publicUrl: 'http://127.0.0.1/hooks', token: TOKEN });
+    const origin = await hooks.serve((req, res) => {
       (req as IncomingMessage & { body?: unknown }).body = completed; // as express.json() leaves it
       req.resume();
       receiver.handle(req, res);

@@ -1,15 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as t from 'io-ts';
 import { lastValueFrom, toArray } from 'rxjs';
 import { createEndpoint, isDecodeError, type EndpointConfig, type RunpodEvent } from 'runpod-rx';
 import { startEmulator, type Emulator } from 'runpod-rx/emulator';
-import { createWebhookReceiver, type WebhookReceiver } from 'runpod-rx/webhooks';
 import { eventually } from '../reliability/helpers';
-import { closeServers } from '../helpers/loopback-server';
+import { webhookMounts } from '../helpers/webhook-mounts';
 
 const KEY = 'webhook-follow-key';
-const servers: Server[] = [];
+const hooks = webhookMounts();
 let emulator: Emulator;
 
 beforeEach(async () => {
@@ -17,22 +14,11 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await emulator.close();
-  await closeServers(servers);
+  await hooks.close();
 });
 
 /** A receiver on a loopback server; `drop` makes the server cut every call (a lost webhook). */
-async function receiver(drop = false): Promise<WebhookReceiver> {
-  const mount: { receiver?: WebhookReceiver } = {};
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (drop) req.socket.destroy();
-    else mount.receiver!.handle(req, res);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  mount.receiver = createWebhookReceiver({ publicUrl: `${origin}/hooks` });
-  return mount.receiver;
-}
+const receiver = async (drop = false) => (await hooks.mount({}, drop)).receiver;
 
 function endpointWith(config: EndpointConfig = {}) {
   const events: RunpodEvent[] = [];
