@@ -67,7 +67,7 @@ export function createRateWindow(limit: number, hold: number, scheduler: Schedul
         const now = scheduler.now();
         if (limit !== Infinity) {
           if (grants.count(now) >= limit) {
-            const due = grants.nextReturn()!;
+            const due = grants.nextReturn(now)!;
             if (timerDue !== due) {
               stopTimer();
               timerDue = due;
