@@ -223,7 +223,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
    * reads) this is longer than `contendedWait`; once the window turns over steadily, about that.
    */
   const budgetHold = (now: number): number => {
-    const back = deps.rate === false ? undefined : sent.nextReturn();
+    const back = deps.rate === false ? undefined : sent.nextReturn(now);
     if (back === undefined) return 0;
     return (deps.slots * (back - now)) / spareTokens(now);
   };
@@ -323,7 +323,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const hold = mustHold(now);
     if (!hold && freeTokens(now) <= 0) {
       // No token to give the slot to: look again when the oldest comes back.
-      handOver = scheduler.schedule(handOverNow, sent.nextReturn()! - now);
+      handOver = scheduler.schedule(handOverNow, sent.nextReturn(now)! - now);
       return;
     }
     let due = hold ? 0 : Math.min(ready, freeTokens(now));
@@ -351,7 +351,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         const entry = pick(now);
         if (entry === undefined) break;
         unready(entry);
-        start(entry);
+        start(entry, now);
       }
     } finally {
       pumping = false;
@@ -363,10 +363,13 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       handOver = undefined;
     }
     if (ready > 0 && inFlight < deps.slots && freeTokens(now) <= 0) {
-      refill ??= scheduler.schedule(() => {
-        refill = undefined;
-        pump();
-      }, sent.nextReturn()! - now);
+      refill ??= scheduler.schedule(
+        () => {
+          refill = undefined;
+          pump();
+        },
+        sent.nextReturn(now)! - now,
+      );
     } else {
       refill?.unsubscribe();
       refill = undefined;
@@ -422,6 +425,10 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       }),
     );
 
+  /** The longest a long-poll for `entry` may hold from `now`: `longPollWait`, or until its deadline. */
+  const longestHold = (entry: Entry<O>, now: number): number =>
+    Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - now));
+
   /**
    * The hold of a long-poll for a job whose state is known. Others wait (or soon will) for a slot
    * this request could free: it holds only long enough for each of them to get a turn within about
@@ -430,7 +437,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
    * others wait.
    */
   const holdOf = (entry: Entry<O>, now: number): number => {
-    const wait = Math.max(1, Math.min(deps.longPollWait, entry.deadlineAt - now));
+    const wait = longestHold(entry, now);
     const waiting = ready + paused;
     if (waiting > deps.slots - inFlight - 1 && !mustHold(now) && spareTokens(now) > 0) {
       const share = (deps.contendedWait * deps.slots) / waiting;
@@ -443,8 +450,8 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     return wait;
   };
 
-  const start = (entry: Entry<O>): void => {
-    const startedAt = scheduler.now();
+  /** Starts the next request of `entry`, at `startedAt` (the pump's one clock reading). */
+  const start = (entry: Entry<O>, startedAt: number): void => {
     const firstRequest = entry.state === undefined;
     const short = !affordsFirstRead(startedAt);
     // While the budget is short, a long-poll for a job not seen running is a guess at the queue's
@@ -453,7 +460,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const firstLongPoll = guess && firstRequest && inQueueOrder();
     if (firstRequest) unread--;
     let wait = 0;
-    if (firstLongPoll) wait = Math.max(1, Math.min(deps.longPollWait, headHold, entry.deadlineAt - startedAt));
+    if (firstLongPoll) wait = Math.max(1, Math.min(headHold, longestHold(entry, startedAt)));
     else if (!firstRequest && entry.longPolling) wait = holdOf(entry, startedAt);
     let request: Observable<JobState<O>>;
     if (wait === 0) {
