@@ -88,9 +88,12 @@ function runChild(script: string, task: object, dir: string, gc: boolean, onStar
   const outFile = `${taskFile}.out`;
   writeFileSync(taskFile, JSON.stringify({ ...task, outFile }));
   return new Promise((resolve, reject) => {
+    // Diagnostics for performance work: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" is
+    // passed to every client's node.
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(
       process.execPath,
-      [...(gc ? ['--expose-gc'] : []), join(__dirname, 'clients', script), taskFile],
+      [...(gc ? ['--expose-gc'] : []), ...nodeArgs, join(__dirname, 'clients', script), taskFile],
       {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       },

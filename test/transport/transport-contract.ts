@@ -100,6 +100,27 @@ export function itKeepsTheTransportContract(contract: TransportContract): void {
     expect((error as Error).message).not.toContain(contract.key);
   });
 
+  it("hands on the answer's headers with lower-case names, a repeated one joined with ', '", async () => {
+    server = await startLoopbackServer((_req, res) => {
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.writeHead(429, { 'Retry-After': '3', 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    const request = {
+      method: 'GET',
+      url: `${server.baseUrl}/ep1/health`,
+      path: '/ep1/health',
+      route: 'health',
+    } as const;
+    const response = await lastValueFrom(contract.transport({})({ ...request, headers: {} }));
+    expect(response.status).toBe(429);
+    expect(response.headers).toMatchObject({
+      'set-cookie': 'a=1, b=2',
+      'retry-after': '3',
+      'content-type': 'application/json',
+    });
+  });
+
   it('a reset connection is a NetworkError not marked refused, so POST /run is not retried', async () => {
     server = await startLoopbackServer((req) => req.socket.destroy());
     const endpoint = endpointFor(server.baseUrl, { retry: { count: 3, baseDelay: 1 } });
