@@ -27,7 +27,6 @@ import {
 import { InvalidInputError, isRunpodError, TimeoutError } from '../errors.js';
 import { createDeadlineBoard } from '../internal/deadline-board.js';
 import { withDeadline } from '../internal/deadline.js';
-import { defaultMargin } from '../internal/rate-window.js';
 import { fitsTimer, MAX_DELAY_MS } from '../internal/max-delay.js';
 import { sameState } from '../internal/same-state.js';
 import { takeUntilTerminal } from '../internal/take-until-terminal.js';
@@ -36,7 +35,7 @@ import { resolveConfig, type EndpointConfig, type RateLimit } from './config.js'
 import type { CallOptions, Endpoint, OwnedJobOptions, StreamOptions, SubmitOptions } from './endpoint.js';
 import { followByWebhook } from './follow-by-webhook.js';
 import { createFollower } from './follower.js';
-import { createSend, describeError, HAND_OVER_MS, type CallSpec } from './http.js';
+import { createRateWindows, createSend, describeError, HAND_OVER_MS, type CallSpec } from './http.js';
 import { checkJobId, withJobId } from './job-id.js';
 import { pollJob } from './poll-job.js';
 import { createStreamHold } from './stream-hold.js';
@@ -69,11 +68,6 @@ function contendedHold(slots: number, rate: RateLimit | false): number {
   return slots === Infinity ? scaled : Math.max(scaled, (slots * rate.window) / rate.limit);
 }
 
-/** `rate` as the request path keeps it: its window lengthened by the margin for requests in transit. */
-function withMargin(rate: RateLimit): RateLimit {
-  return { limit: rate.limit, window: rate.window + defaultMargin(rate.window) };
-}
-
 /** `error`, carrying `jobId` when it is a runpod-rx error that names no job yet. */
 function carryingJobId(error: unknown, jobId: string | undefined): unknown {
   if (jobId !== undefined && isRunpodError(error) && error.jobId === undefined) error.jobId = jobId;
@@ -97,7 +91,8 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
 ): Endpoint<I, O, C> {
   const resolved = resolveConfig(config);
   const { scheduler, codecs, emit } = resolved;
-  const send = createSend(resolved);
+  const rates = createRateWindows(resolved);
+  const send = createSend(resolved, rates);
   const streamHold = createStreamHold(resolved.streamHold, scheduler, emit);
   const outputCodec = codecs.output;
   const encodeInput = codecs.input ? (input: unknown) => codecs.input!.encode(input as I) : (input: unknown) => input;
@@ -168,7 +163,7 @@ export function createEndpoint<I = unknown, O = unknown, C = unknown>(
     longPollWait: resolved.longPollWait,
     slots: statusSlots,
     contendedWait: contendedHold(statusSlots, resolved.statusRateLimit),
-    rate: resolved.statusRateLimit === false ? false : withMargin(resolved.statusRateLimit),
+    rate: rates.status ?? false,
   });
   /** The deadlines of `watch`, `submit` and `runSync`, on one timer. */
   const deadlines = createDeadlineBoard(scheduler);

@@ -12,8 +12,8 @@ import { isHttpError, isNotFoundError } from '../errors.js';
 import { MinHeap } from '../internal/min-heap.js';
 import { createGrowingDelay, MIN_REQUEST_GAP_MS, QUICK_ANSWER_MS, type GrowingDelay } from '../internal/pacing.js';
 import { sameState } from '../internal/same-state.js';
-import type { PollingPolicy, RateLimit } from './config.js';
-import { createSpentTokens } from '../internal/spent-tokens.js';
+import type { PollingPolicy } from './config.js';
+import type { RateWindow } from '../internal/rate-window.js';
 
 /** What {@link createFollower} needs from the endpoint. */
 export interface FollowerDeps<O> {
@@ -29,10 +29,11 @@ export interface FollowerDeps<O> {
   /** The shortest hold of a long-poll while other jobs wait for a request, in ms. */
   readonly contendedWait: number;
   /**
-   * The status group's rate as the request path keeps it (its window with the margin), or `false`:
-   * holds are sized so that the follower's own requests spend it evenly.
+   * The status group's rate window, which every status-group request of the endpoint spends
+   * (`status`, `stream`, retries and the follower's own), or `false`: the follower starts requests
+   * only while it has free tokens, and sizes holds to spend them evenly.
    */
-  readonly rate: RateLimit | false;
+  readonly rate: RateWindow | false;
 }
 
 /** One endpoint object's registry of followed jobs. */
@@ -62,13 +63,6 @@ const SWEEP_EVERY = 10;
  * jobs behind.
  */
 const HEAD_TURNS = 4;
-
-/**
- * The follower keeps its spent tokens this share of the window longer than the request path does:
- * a server counts a request when it arrives, and the arrivals of a burst (the first reads) spread
- * out under load; the next burst, sent the moment those tokens come back, must not meet them.
- */
-const TRANSIT_SHARE = 0.03;
 
 interface Entry<O> {
   readonly id: string;
@@ -153,10 +147,6 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   let handOver: Subscription | undefined;
   /** A pump due when the oldest spent token comes back, while jobs wait for a token. */
   let refill: Subscription | undefined;
-  /** How long the follower counts a request against the rate (`Infinity` without a rate). */
-  const tokenLife = deps.rate === false ? Infinity : deps.rate.window * (1 + TRANSIT_SHARE);
-  /** This follower's requests within the rate window, by start time. */
-  const sent = createSpentTokens(tokenLife);
   let picks = 0;
   /**
    * Recent long-polls sent while the budget was short for jobs not seen running (guesses at the
@@ -175,11 +165,18 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const rotation = new MinHeap<Place<O>>(byStamp);
   const live = (place: Place<O>) => place.entry.ready && place.entry.stamp === place.stamp;
 
-  /** Tokens of the rate window this follower has not spent (`Infinity` without a rate). */
+  /** Tokens of the status window neither spent nor promised to a request waiting for one (`Infinity` without a rate). */
   const freeTokens = (now: number): number => {
     if (deps.rate === false) return Infinity;
-    return deps.rate.limit - sent.count(now);
+    return deps.rate.limit - deps.rate.used(now) - deps.rate.waiting();
   };
+
+  /**
+   * When a token comes back, for a pump due then while none is free: the oldest spent one's
+   * return, at least 1 ms on (a token may be out of reach only because requests wait for it).
+   */
+  const nextReturn = (now: number): number =>
+    Math.max(now + 1, (deps.rate === false ? undefined : deps.rate.nextReturn(now)) ?? now + 1);
 
   /**
    * Holds may end without news only while the budget can pay for the requests that follow: when
@@ -223,7 +220,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
    * reads) this is longer than `contendedWait`; once the window turns over steadily, about that.
    */
   const budgetHold = (now: number): number => {
-    const back = deps.rate === false ? undefined : sent.nextReturn(now);
+    const back = deps.rate === false ? undefined : deps.rate.nextReturn(now);
     if (back === undefined) return 0;
     return (deps.slots * (back - now)) / spareTokens(now);
   };
@@ -323,7 +320,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     const hold = mustHold(now);
     if (!hold && freeTokens(now) <= 0) {
       // No token to give the slot to: look again when the oldest comes back.
-      handOver = scheduler.schedule(handOverNow, sent.nextReturn(now)! - now);
+      handOver = scheduler.schedule(handOverNow, nextReturn(now) - now);
       return;
     }
     let due = hold ? 0 : Math.min(ready, freeTokens(now));
@@ -368,7 +365,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
           refill = undefined;
           pump();
         },
-        sent.nextReturn(now)! - now,
+        nextReturn(now) - now,
       );
     } else {
       refill?.unsubscribe();
@@ -471,7 +468,6 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
       longPolls++;
       request = longPoll(entry, wait);
     }
-    if (deps.rate !== false) sent.spend(startedAt);
     let settled = false;
     const settle = (): boolean => {
       if (settled) return false;

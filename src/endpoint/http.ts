@@ -125,8 +125,28 @@ export type Send = <A>(spec: CallSpec<A>) => Observable<A>;
 /** Everything `send` reads from the resolved config (codecs are the endpoint's business). */
 export type SendConfig = Omit<ResolvedConfig<unknown, unknown, unknown>, 'codecs'>;
 
-/** Builds the {@link Send} function of one endpoint. */
-export function createSend(config: SendConfig): Send {
+/** The rate windows of one endpoint's request path, by route group: one ledger per RunPod budget. */
+export type RateWindows = Readonly<Partial<Record<RouteGroup, RateWindow>>>;
+
+/**
+ * The endpoint's rate windows: RunPod allows 100 cancels and 2,000 status-group requests per 10 s,
+ * past that only 429s. Each token stays spent its window plus the margin for requests in transit.
+ */
+export function createRateWindows(
+  config: Pick<SendConfig, 'cancelRateLimit' | 'statusRateLimit' | 'scheduler'>,
+): RateWindows {
+  const windowOf = (limit: RateLimit | false): RateWindow | undefined =>
+    limit === false
+      ? undefined
+      : createRateWindow(limit.limit, limit.window + defaultMargin(limit.window), config.scheduler);
+  return { cancel: windowOf(config.cancelRateLimit), status: windowOf(config.statusRateLimit) };
+}
+
+/**
+ * Builds the {@link Send} function of one endpoint, whose requests spend the tokens of `rates`
+ * (shared with the endpoint's follower, which sizes its requests from the same ledger).
+ */
+export function createSend(config: SendConfig, rates: RateWindows): Send {
   const { scheduler, emit, retry } = config;
   const headersWithBody = {
     authorization: config.authorization,
@@ -155,14 +175,6 @@ export function createSend(config: SendConfig): Send {
       pools.set(group, pool);
     }
     return pool;
-  };
-
-  const windowOf = (limit: RateLimit | false): RateWindow | undefined =>
-    limit === false ? undefined : createRateWindow(limit.limit, limit.window + defaultMargin(limit.window), scheduler);
-  // RunPod allows 100 cancels and 2,000 status-group requests per 10 s: past that, only 429s.
-  const rates: Partial<Record<RouteGroup, RateWindow>> = {
-    cancel: windowOf(config.cancelRateLimit),
-    status: windowOf(config.statusRateLimit),
   };
 
   // Built once per route, not per request: what each route retries, with the endpoint's policy.

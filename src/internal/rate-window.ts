@@ -14,8 +14,10 @@ export interface RateWindow {
    * before the grant gives up the place in the queue; a granted token is spent, whatever follows.
    */
   acquire(): Observable<number>;
-  /** Tokens spent within the window that ends now. */
-  used(): number;
+  /** Tokens spent within the window that ends at `now` (the scheduler's clock by default). */
+  used(now?: number): number;
+  /** When the oldest token spent by `now` comes back, or `undefined` when none is out. */
+  nextReturn(now?: number): number | undefined;
   /** Subscribers waiting for a token. */
   waiting(): number;
 }
@@ -119,7 +121,8 @@ export function createRateWindow(limit: number, hold: number, scheduler: Schedul
           }
         };
       }),
-    used: () => grants.count(scheduler.now()),
+    used: (now = scheduler.now()) => grants.count(now),
+    nextReturn: (now = scheduler.now()) => grants.nextReturn(now),
     waiting: () => waiting,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The tokens of a sliding rate window spent within the last `life` ms: when each was spent,
- * oldest first. Shared by the request path's {@link createRateWindow} and the endpoint's follower,
- * which keeps its own count of the status group's budget.
+ * oldest first. The ledger of {@link createRateWindow}; the endpoint's follower reads the status
+ * window's through it.
  */
 export interface SpentTokens {
   /** Records a token spent at `at`. */

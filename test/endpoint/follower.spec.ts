@@ -4,6 +4,7 @@ import { TimeoutError, type JobState } from 'runpod-rx';
 import { json } from 'runpod-rx/testing';
 import { createFollower, type FollowerDeps } from '../../src/endpoint/follower';
 import { createDeadlineBoard } from '../../src/internal/deadline-board';
+import { createRateWindow } from '../../src/internal/rate-window';
 import { maxInWindow } from '../../src/testing/peaks';
 import { fakeEndpoint } from '../helpers/endpoint';
 import { createTestScheduler } from '../helpers/test-scheduler';
@@ -11,6 +12,31 @@ import { createTestScheduler } from '../helpers/test-scheduler';
 const queued: JobState = { id: 'j1', status: 'IN_QUEUE' };
 const completed: JobState = { id: 'j1', status: 'COMPLETED', output: 'done' };
 const state = (id: string, status: JobState['status']): JobState => ({ id, status });
+/** A status rate for a follower in these specs: `limit` tokens, each back `hold` ms after it was spent. */
+interface Rate {
+  readonly limit: number;
+  readonly hold: number;
+}
+
+/**
+ * The follower's reads behind a rate window of `rate`, as the endpoint's request path puts them:
+ * each request spends a token of the window the follower sizes its requests from.
+ */
+function metered(
+  answer: Pick<FollowerDeps<unknown>, 'status' | 'statusSync'>,
+  rate: Rate | false,
+  scheduler: SchedulerLike,
+): Pick<FollowerDeps<unknown>, 'status' | 'statusSync' | 'rate'> {
+  if (rate === false) return { ...answer, rate };
+  const window = createRateWindow(rate.limit, rate.hold, scheduler);
+  return {
+    status: (id, deadlineAt) => window.acquire().pipe(switchMap(() => answer.status(id, deadlineAt))),
+    statusSync: (id, wait, deadlineAt) =>
+      window.acquire().pipe(switchMap(() => answer.statusSync(id, wait, deadlineAt))),
+    rate: window,
+  };
+}
+
 /** The follower's times in these specs: RunPod's long-poll wait and a 2 s contended hold. */
 const TIMES = {
   polling: { initialInterval: 500, maxInterval: 5000 },
@@ -28,30 +54,31 @@ describe('the follower: one registry and one request loop per endpoint object', 
   const logged = (
     answer: Pick<FollowerDeps<unknown>, 'status' | 'statusSync'>,
     slots: number,
-    rate: FollowerDeps<unknown>['rate'] = false,
+    rate: Rate | false = false,
   ) => {
     const calls: string[] = [];
-    const follower = createFollower<unknown>({
-      status: (id, deadlineAt) => {
-        calls.push(`${Math.round(rx.now())} status ${id}`);
-        return answer.status(id, deadlineAt);
+    const reads = metered(
+      {
+        status: (id, deadlineAt) => {
+          calls.push(`${Math.round(rx.now())} status ${id}`);
+          return answer.status(id, deadlineAt);
+        },
+        statusSync: (id, wait, deadlineAt) => {
+          calls.push(`${Math.round(rx.now())} sync ${id} ${Math.round(wait)}`);
+          return answer.statusSync(id, wait, deadlineAt);
+        },
       },
-      statusSync: (id, wait, deadlineAt) => {
-        calls.push(`${Math.round(rx.now())} sync ${id} ${Math.round(wait)}`);
-        return answer.statusSync(id, wait, deadlineAt);
-      },
-      ...TIMES,
-      scheduler: rx,
-      slots,
       rate,
-    });
-    return { calls, follower };
+      rx,
+    );
+    const follower = createFollower<unknown>({ ...reads, ...TIMES, scheduler: rx, slots });
+    return { calls, follower, window: reads.rate };
   };
 
   /** A logged follower of one slot whose `/status` answers `firstStatus` in 10 ms. */
   const oneSlot = (
     statusSync: FollowerDeps<unknown>['statusSync'],
-    rate: FollowerDeps<unknown>['rate'] = false,
+    rate: Rate | false = false,
     firstStatus: JobState['status'] = 'COMPLETED',
   ) =>
     logged({ status: (id) => rx.createColdObservable('10ms r|', { r: state(id, firstStatus) }), statusSync }, 1, rate);
@@ -154,7 +181,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
       // 4 requests per 10 s; the first reads of a and b leave 2 tokens for 2 jobs: none to spare.
       const { calls, follower } = oneSlot(
         (id) => cold(`${id === 'a' ? 5000 : 3000}ms r|`, { r: state(id, 'COMPLETED') }),
-        { limit: 4, window: 10_000 },
+        { limit: 4, hold: 10_300 },
         'IN_QUEUE',
       );
       const ended: string[] = [];
@@ -174,7 +201,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
       const { calls, follower } = oneSlot(
         (id, wait) =>
           cold(`${wait}ms r|`, { r: state(id, id === 'p3' || rx.now() >= 10_000 ? 'COMPLETED' : 'IN_PROGRESS') }),
-        { limit: 6, window: 10_000 },
+        { limit: 6, hold: 10_300 },
         'IN_PROGRESS',
       );
       for (const id of ['p1', 'p2', 'p3']) follower.follow(id, undefined, Infinity).subscribe();
@@ -183,8 +210,8 @@ describe('the follower: one registry and one request loop per endpoint object', 
         '0 status p1',
         '10 status p2',
         '20 status p3',
-        // 3 tokens free, the oldest back at 10,300 (the follower counts a token 3 % longer than
-        // the window, for requests in transit): 1 slot × 10,270 ms / 3.
+        // 3 tokens free, the oldest back at 10,300 (each token is held 10,300 ms here): 1 slot ×
+        // 10,270 ms / 3.
         '30 sync p1 3423',
         // 2 tokens free, the oldest back at 10,300: 1 × 6,847 / 2.
         '3453 sync p2 3423',
@@ -206,7 +233,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
           },
         },
         2,
-        { limit: 10, window: 10_000 },
+        { limit: 10, hold: 10_300 },
       );
       for (const id of ['n1', 'n2', 'n3', 'n4']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
@@ -229,16 +256,13 @@ describe('the follower: one registry and one request loop per endpoint object', 
       // 1 request per 10 s, one slot, two running jobs: the slot cannot cover both, so holds rotate.
       const { calls, follower } = oneSlot(
         (id, wait) => cold(`${Math.min(wait, 30_000)}ms r|`, { r: state(id, 'COMPLETED') }),
-        {
-          limit: 1,
-          window: 10_000,
-        },
+        { limit: 1, hold: 10_300 },
       );
       follower.follow('p1', state('p1', 'IN_PROGRESS'), Infinity).subscribe();
       cold('100ms x').subscribe(() => follower.follow('p2', state('p2', 'IN_PROGRESS'), Infinity).subscribe());
       flush();
       // p1 holds long (nobody waited); p2 waits from 100 ms, but the token of 0 is back only at
-      // 10,300 (the window + 3 %): the hand-over due at 2,100 cuts nothing and looks again then.
+      // 10,300 (the token's hold): the hand-over due at 2,100 cuts nothing and looks again then.
       expect(calls.slice(0, 2)).toEqual(['0 sync p1 90000', '10300 sync p2 2000']);
     });
   });
@@ -251,11 +275,11 @@ describe('the follower: one registry and one request loop per endpoint object', 
           statusSync: (id) => cold('10ms r|', { r: state(id, 'COMPLETED') }),
         },
         3,
-        { limit: 2, window: 10_000 },
+        { limit: 2, hold: 10_300 },
       );
       for (const id of ['a', 'b', 'c']) follower.follow(id, undefined, Infinity).subscribe();
       flush();
-      // 2 tokens per 10 s, each counted 10,300 ms: c's first read waits for the tokens of 0. When
+      // 2 tokens, each held 10,300 ms: c's first read waits for the tokens of 0. When
       // they come back, a and b (found queued, registered first: the queue's head) go first, and
       // c's first read waits for the tokens of 10,300.
       expect(calls).toEqual([
@@ -267,6 +291,27 @@ describe('the follower: one registry and one request loop per endpoint object', 
         '20610 sync c 90000',
       ]);
       expect(follower.followed()).toBe(0);
+    });
+  });
+
+  it("counts the tokens the endpoint's other requests spend: it starts none that would only wait for one", () => {
+    rx.run(({ cold, flush }) => {
+      const { calls, follower, window } = logged(
+        {
+          status: (id) => cold('10ms r|', { r: state(id, 'IN_PROGRESS') }),
+          statusSync: (id) => cold('10ms r|', { r: state(id, 'COMPLETED') }),
+        },
+        2,
+        { limit: 2, hold: 1000 },
+      );
+      // Two plain `status` calls spend the window at 0 (as the endpoint's request path would).
+      if (window === false) throw new Error('the spec needs a rate');
+      window.acquire().subscribe();
+      window.acquire().subscribe();
+      follower.follow('a', undefined, Infinity).subscribe();
+      flush();
+      // Its slots are free, but a's first read goes only when those tokens come back.
+      expect(calls).toEqual(['1000 status a', '1010 sync a 90000']);
     });
   });
 
@@ -285,7 +330,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
           },
         },
         3,
-        { limit: 2, window: 10_000 },
+        { limit: 2, hold: 10_300 },
       );
       const follow = (id: string, first?: JobState) =>
         follower.follow(id, first, Infinity).subscribe((s) => seen.push(`${rx.now()} ${s.id} ${s.status}`));
@@ -313,7 +358,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
           id.startsWith('end') || rx.now() >= 20_000
             ? cold('500ms r|', { r: state(id, 'COMPLETED') })
             : cold(`${wait}ms r|`, { r: state(id, 'IN_QUEUE') }),
-        { limit: 7, window: 100_000 },
+        { limit: 7, hold: 103_000 },
         'IN_QUEUE',
       );
       for (const id of ['end1', 'end2', 'stuck1', 'stuck2', 'stuck3', 'end3'])
@@ -352,12 +397,17 @@ describe('the follower: one registry and one request loop per endpoint object', 
     };
     rx.run(({ cold, flush }) => {
       const follower = createFollower<unknown>({
-        status: (id) => cold('5ms r|', { r: state(id, 'IN_PROGRESS') }),
-        statusSync: (id) => cold('5ms r|', { r: state(id, 'COMPLETED') }),
+        ...metered(
+          {
+            status: (id) => cold('5ms r|', { r: state(id, 'IN_PROGRESS') }),
+            statusSync: (id) => cold('5ms r|', { r: state(id, 'COMPLETED') }),
+          },
+          { limit: 2, hold: 100 },
+          lagging,
+        ),
         ...TIMES,
         scheduler: lagging,
         slots: 2,
-        rate: { limit: 2, window: 100 },
       });
       const ended: string[] = [];
       for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) {
