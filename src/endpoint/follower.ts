@@ -286,12 +286,11 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     }
     // While the budget is short and the jobs come in the queue's order, a new entry's first request
     // is a long-poll, which may hold its slot a while: it takes its turn with the queued jobs, the
-    // queue's head first.
-    if (!affordsFirstRead(now) && inQueueOrder()) return takeEarliest() ?? take(running) ?? take(rotation);
+    // queue's head first, after the jobs found running (ahead of every queued one in that order).
+    if (!affordsFirstRead(now) && inQueueOrder()) return take(running) ?? takeEarliest() ?? take(rotation);
     return take(fresh) ?? take(running) ?? take(queued) ?? take(rotation);
   };
 
-  /** Stops the request in flight of `entry`, if any. */
   /** Marks the request of `entry` ended. */
   const ended = (entry: Entry<O>): void => {
     entry.request = undefined;

@@ -294,6 +294,23 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it("in the queue's order, with the budget short, a job found running goes before the queued ones", () => {
+    rx.run(({ cold, flush }) => {
+      // One slot, 2 tokens per 10 s; every long-poll ends its job in 100 ms.
+      const { calls, follower } = oneSlot((id) => cold('100ms r|', { r: state(id, 'COMPLETED') }), {
+        limit: 2,
+        hold: 10_300,
+      });
+      follower.follow('a', state('a', 'IN_QUEUE'), Infinity).subscribe();
+      // p, registered before q, runs: in a FIFO queue it is ahead of q, and ends first.
+      follower.follow('p', state('p', 'IN_PROGRESS'), Infinity).subscribe();
+      follower.follow('q', state('q', 'IN_QUEUE'), Infinity).subscribe();
+      flush();
+      // When a's slot frees, 1 token is left for 2 jobs: the budget is short. p gets it, not q.
+      expect(calls).toEqual(['0 sync a 90000', '100 sync p 90000', '10300 sync q 90000']);
+    });
+  });
+
   it("counts the tokens the endpoint's other requests spend: it starts none that would only wait for one", () => {
     rx.run(({ cold, flush }) => {
       const { calls, follower, window } = logged(
