@@ -113,8 +113,9 @@ interface Place<O> {
  * job waiting for one and one more request for every followed job. Beyond that (the budget is
  * short), once a job was seen queued, and while at least half the recent long-polls for jobs not
  * seen running saw their job end within {@link HEAD_TURNS} `contendedWait`s (the jobs come in the
- * queue's order), new entries take their turn with the queued jobs by registration order, and
- * their first request is a long-poll held that long, whose answer is their first state.
+ * queue's order), new entries take their turn with the queued jobs by registration order, after
+ * the jobs found running (ahead of every queued one in that order), and their first request is a
+ * long-poll held that long, whose answer is their first state.
  *
  * Long-polls hold `longPollWait` (or until the deadline) while no other job waits. While others
  * wait, a long-poll still holds to the end of its job when the rate could not pay for more: the
