@@ -166,7 +166,10 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   const rotation = new MinHeap<Place<O>>(byStamp);
   const live = (place: Place<O>) => place.entry.ready && place.entry.stamp === place.stamp;
 
-  /** Tokens of the status window neither spent nor promised to a request waiting for one (`Infinity` without a rate). */
+  /**
+   * Tokens of the status window neither spent nor promised to a request waiting for one
+   * (`Infinity` without a rate).
+   */
   const freeTokens = (now: number): number => {
     if (deps.rate === false) return Infinity;
     return deps.rate.limit - deps.rate.used(now) - deps.rate.waiting();

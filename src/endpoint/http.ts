@@ -122,8 +122,14 @@ function parseJson(response: HttpResponse, request: RequestInfo): unknown {
 /** Sends calls through the endpoint's transport with timeouts, typed errors, retries and events. */
 export type Send = <A>(spec: CallSpec<A>) => Observable<A>;
 
-/** Everything `send` reads from the resolved config (codecs are the endpoint's business). */
-export type SendConfig = Omit<ResolvedConfig<unknown, unknown, unknown>, 'codecs'>;
+/**
+ * Everything `send` reads from the resolved config: codecs are the endpoint's business, and the
+ * rate limits come to it as {@link RateWindows}, which the follower reads too.
+ */
+export type SendConfig = Omit<
+  ResolvedConfig<unknown, unknown, unknown>,
+  'codecs' | 'cancelRateLimit' | 'statusRateLimit'
+>;
 
 /** The rate windows of one endpoint's request path, by route group: one ledger per RunPod budget. */
 export type RateWindows = Readonly<Partial<Record<RouteGroup, RateWindow>>>;
@@ -133,7 +139,7 @@ export type RateWindows = Readonly<Partial<Record<RouteGroup, RateWindow>>>;
  * past that only 429s. Each token stays spent its window plus the margin for requests in transit.
  */
 export function createRateWindows(
-  config: Pick<SendConfig, 'cancelRateLimit' | 'statusRateLimit' | 'scheduler'>,
+  config: Pick<ResolvedConfig<unknown, unknown, unknown>, 'cancelRateLimit' | 'statusRateLimit' | 'scheduler'>,
 ): RateWindows {
   const windowOf = (limit: RateLimit | false): RateWindow | undefined =>
     limit === false
