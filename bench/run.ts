@@ -31,6 +31,8 @@ const CLIENTS: Record<ClientKey, { script: string; task?: Record<string, unknown
   // Every request charged to RunPod's limits (what a user can do today to stay under them).
   'runpod-rx-budget': { script: 'runpod-rx.mjs', task: { budget: { scale: 1, windowMs: 10_000 } } },
   'runpod-sdk': { script: 'runpod-sdk.mjs' },
+  // runpod-sdk's long-polls from a pool of 400 (RunPod's status concurrency), 429s retried.
+  'runpod-sdk-pool': { script: 'runpod-sdk.mjs', task: { watchPool: 400 } },
   'poller-1s': { script: 'poller-1s.mjs' },
 };
 

@@ -5,9 +5,12 @@ import { fifoFloor, rateFloor, type LatencyFloor } from './floor';
 /**
  * The clients: `runpod-rx` with its default transport (cross-fetch), `runpod-rx-node` with
  * `createNodeHttpTransport()` from `runpod-rx/node`, `runpod-rx-budget` with every request charged
- * to a `createRequestBudget` of RunPod's limits, the official `runpod-sdk`, and a 1 s poller.
+ * to a `createRequestBudget` of RunPod's limits, the official `runpod-sdk` (in the watch scenarios
+ * also `runpod-sdk-pool`: its long-polls from a pool of 400 that waits out a 429, what a user writes
+ * with it to keep every job within RunPod's limits), and a 1 s poller.
  */
-export type ClientKey = 'runpod-rx' | 'runpod-rx-node' | 'runpod-rx-budget' | 'runpod-sdk' | 'poller-1s';
+export type ClientKey =
+  'runpod-rx' | 'runpod-rx-node' | 'runpod-rx-budget' | 'runpod-sdk' | 'runpod-sdk-pool' | 'poller-1s';
 const PEERS: readonly ClientKey[] = ['runpod-sdk', 'poller-1s'];
 
 /** One benchmark scenario: the emulator it runs against and the task each client child gets. */
@@ -190,7 +193,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       key: 'w2',
       name: 'w2-watch',
       workload: 'watch',
-      clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS],
+      clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS, 'runpod-sdk-pool'],
       jobs: w2,
       emulator: w2Emulator,
       task: {},
@@ -201,7 +204,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       key: 'w2o',
       name: 'w2-watch-in-order',
       workload: 'watch',
-      clients: ['runpod-rx', ...PEERS],
+      clients: ['runpod-rx', ...PEERS, 'runpod-sdk-pool'],
       jobs: w2,
       // W2 watched in creation order (the queue's order): what `submit` or a resume registers.
       emulator: w2Emulator,
@@ -213,7 +216,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       key: 'w1',
       name: 'w1-watch',
       workload: 'watch',
-      clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS],
+      clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS, 'runpod-sdk-pool'],
       jobs: w1.jobs,
       emulator: (started) => ({
         rateLimits: { run: Infinity },

@@ -1,7 +1,7 @@
 // The official JS client, runpod-sdk 1.1.2, used as its README shows. It prints to the console
 // during runSync; the harness writes results to a file, so that noise does not matter.
 import runpodSdk from 'runpod-sdk';
-import { pool, runClient, TERMINAL } from './harness.mjs';
+import { pool, runClient, sleep, TERMINAL } from './harness.mjs';
 
 const WORKLOADS = {
   runAndWait: (endpoint, task, record) =>
@@ -38,6 +38,24 @@ const WORKLOADS = {
         }
       }),
     ),
+  // What a user writes with the SDK to keep every job within RunPod's status limits (400 requests
+  // at once): the same long-polls from a pool of `task.watchPool` lanes, and a 429 waited out (1 s)
+  // and retried instead of ending the job's following.
+  watchPool: (endpoint, task, record) =>
+    pool(task.ids, task.watchPool, async (id) => {
+      try {
+        for (;;) {
+          const state = await endpoint.statusSync(id, 90_000).catch(async (error) => {
+            if (error?.response?.status !== 429) throw error;
+            await sleep(1000);
+            return { status: 'RETRY' };
+          });
+          if (TERMINAL.has(state.status)) return record.done(id, state.status);
+        }
+      } catch (error) {
+        record.error(error);
+      }
+    }),
   // No rate-limit handling: what a user writes with the SDK is a plain concurrency pool.
   fanOut: (endpoint, task, record) => WORKLOADS.runAndWait(endpoint, task, record),
 };
@@ -47,7 +65,8 @@ runClient(async (task, record) => {
   const log = console.log;
   console.log = () => undefined; // runSync prints "<id>: <status>" on every poll
   try {
-    await WORKLOADS[task.workload](endpoint, task, record);
+    const workload = task.workload === 'watch' && task.watchPool !== undefined ? 'watchPool' : task.workload;
+    await WORKLOADS[workload](endpoint, task, record);
   } finally {
     console.log = log;
   }
