@@ -44,6 +44,9 @@ export interface Follower<O> {
    * already), then every changed state fetched after it (a new status or a new progress output),
    * the terminal one included, then completes.
    * Subscribers of one job share its requests; the last one to leave aborts the request in flight.
+   * A new subscription's request starts once the code that subscribed has run (a scheduled action
+   * of no delay), so that a loop's subscriptions are decided together and their tokens spent when
+   * their requests go out.
    * `deadlineAt` bounds the long-poll waits and the retries (the latest of the subscribers' counts).
    */
   follow(id: string, first: JobState<O> | undefined, deadlineAt: number): Observable<JobState<O>>;
@@ -376,6 +379,22 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     }
   };
 
+  /** The pump that new subscriptions ask for: see {@link pumpSoon}. */
+  let soon: Subscription | undefined;
+  /**
+   * Pumps once the code that subscribes has run to its end (a scheduled action of no delay): a
+   * program that subscribes to 10,000 watches in one loop would otherwise have its first requests
+   * granted their tokens at the first subscription and sent only after the last one. The server
+   * counts a request when it arrives, so the tokens would come back to the follower up to that
+   * loop's length (about 250 ms at 10,000) before the server's window lets the request they pay for in.
+   */
+  const pumpSoon = (): void => {
+    soon ??= scheduler.schedule(() => {
+      soon = undefined;
+      pump();
+    });
+  };
+
   const pauseThen = (entry: Entry<O>, ms: number): void => {
     if (ms <= 0) {
       makeReady(entry);
@@ -403,6 +422,10 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     if (entries.get(entry.id) === entry) {
       entries.delete(entry.id);
       if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
+    }
+    if (entries.size === 0) {
+      soon?.unsubscribe();
+      soon = undefined;
     }
     unready(entry);
     compact();
@@ -599,7 +622,7 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
         entry.deadlines = [...(entry.deadlines ?? [entry.deadlineAt]), deadlineAt];
         entry.deadlineAt = Math.max(entry.deadlineAt, deadlineAt);
       }
-      pump();
+      pumpSoon();
       return new Leave(entry, subscriber);
     });
 

@@ -302,9 +302,11 @@ describe('the follower: one registry and one request loop per endpoint object', 
         hold: 10_300,
       });
       follower.follow('a', state('a', 'IN_QUEUE'), Infinity).subscribe();
-      // p, registered before q, runs: in a FIFO queue it is ahead of q, and ends first.
-      follower.follow('p', state('p', 'IN_PROGRESS'), Infinity).subscribe();
-      follower.follow('q', state('q', 'IN_QUEUE'), Infinity).subscribe();
+      rx.schedule(() => {
+        // p, registered before q, runs: in a FIFO queue it is ahead of q, and ends first.
+        follower.follow('p', state('p', 'IN_PROGRESS'), Infinity).subscribe();
+        follower.follow('q', state('q', 'IN_QUEUE'), Infinity).subscribe();
+      }, 1);
       flush();
       // When a's slot frees, 1 token is left for 2 jobs: the budget is short. p gets it, not q.
       expect(calls).toEqual(['0 sync a 90000', '100 sync p 90000', '10300 sync q 90000']);
@@ -454,6 +456,21 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('starts the requests of jobs subscribed in one loop once the loop has run, and spends their tokens then', () => {
+    rx.run(({ cold, flush }) => {
+      const done = (id: string) => cold('10ms r|', { r: state(id, 'COMPLETED') });
+      const { calls, follower, window } = logged({ status: done, statusSync: done }, 2, { limit: 10, hold: 1000 });
+      if (window === false) throw new Error('the spec needs a rate');
+      for (const id of ['a', 'b', 'c']) follower.follow(id, undefined, Infinity).subscribe();
+      // While the loop runs, nothing is sent and no token is spent: a server counts a request when
+      // it arrives, and these would arrive only after the loop.
+      expect(calls).toEqual([]);
+      expect(window.used()).toBe(0);
+      flush();
+      expect(calls).toEqual(['0 status a', '0 status b', '10 status c']);
+    });
+  });
+
   it("bounds a job's long-polls by the latest deadline of the subscribers still there", () => {
     rx.run(({ cold, flush }) => {
       const { calls, follower } = oneSlot((id) => cold('1000ms r|', { r: state(id, 'IN_QUEUE') }));
@@ -466,7 +483,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
       rx.schedule(() => early.unsubscribe(), 3500);
       flush();
       expect(calls).toEqual([
-        '0 sync j 5000', // sent when the first subscriber joined
+        '0 sync j 60000', // sent once the subscribers of that moment have joined
         '1000 sync j 59000',
         '2000 sync j 28000', // the latest left
         '3000 sync j 2000', // one subscriber left
@@ -526,7 +543,7 @@ describe('the follower: one registry and one request loop per endpoint object', 
         'status a',
         'status b',
         'status x',
-        'status-sync a?wait=2000',
+        'status-sync a?wait=90000',
         'status-sync b?wait=90000',
         'status-sync c?wait=2000',
         'status-sync d?wait=2000',
