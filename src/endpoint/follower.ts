@@ -60,14 +60,6 @@ export interface Follower<O> {
 const SWEEP_EVERY = 10;
 
 /**
- * Requests one pump starts at most; the next ones start in a scheduled action of no delay, after
- * the process has sent these. Starting a request costs about 0.5 ms of synchronous work (cross-fetch
- * opens its connection after it), and its token is spent when it starts: 400 at once would go on
- * the wire about 200 ms after their tokens, which then come back that much early for the server.
- */
-const START_BATCH = 50;
-
-/**
  * The queue's head is a job that ends within this many `contendedWait`s of a long-poll: a job's
  * first long-poll (sent instead of its first read while the jobs come in the queue's order and the
  * budget cannot pay for both) holds no longer, since a longer hold would only keep a slot from the
@@ -358,17 +350,11 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     // (a timer can fire a millisecond before `Date.now()` shows its due time): then nothing runs.
     const now = scheduler.now();
     try {
-      let started = 0;
       while (inFlight < deps.slots && ready > 0 && freeTokens(now) > 0) {
-        if (started === START_BATCH) {
-          pumpSoon();
-          break;
-        }
         const entry = pick(now);
         if (entry === undefined) break;
         unready(entry);
         start(entry, now);
-        started++;
       }
     } finally {
       pumping = false;

@@ -471,20 +471,6 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
-  it('starts at most 50 requests at a time, the next ones once the process has sent those', () => {
-    rx.run(({ cold, flush }) => {
-      const silent = () => cold<JobState>('-');
-      const { calls, follower } = logged({ status: silent, statusSync: silent }, 400);
-      for (let i = 0; i < 120; i++) follower.follow(`j${i}`, undefined, Infinity).subscribe();
-      let startedInFirstTurn = 0;
-      rx.schedule(() => (startedInFirstTurn = calls.length));
-      flush();
-      expect(startedInFirstTurn).toBe(50);
-      // In virtual time, all in the same moment.
-      expect(calls).toEqual(Array.from({ length: 120 }, (_, i) => `0 status j${i}`));
-    });
-  });
-
   it("bounds a job's long-polls by the latest deadline of the subscribers still there", () => {
     rx.run(({ cold, flush }) => {
       const { calls, follower } = oneSlot((id) => cold('1000ms r|', { r: state(id, 'IN_QUEUE') }));
