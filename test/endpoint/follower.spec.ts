@@ -471,6 +471,18 @@ describe('the follower: one registry and one request loop per endpoint object', 
     });
   });
 
+  it('sends nothing for a subscription that leaves in the moment it came, and leaves no action behind', () => {
+    rx.run(({ cold, flush }) => {
+      const done = (id: string) => cold('10ms r|', { r: state(id, 'COMPLETED') });
+      const { calls, follower } = logged({ status: done, statusSync: done }, 2);
+      follower.follow('a', undefined, Infinity).subscribe().unsubscribe();
+      expect(rx.actions).toHaveLength(0);
+      flush();
+      expect(calls).toEqual([]);
+      expect(follower.followed()).toBe(0);
+    });
+  });
+
   it("bounds a job's long-polls by the latest deadline of the subscribers still there", () => {
     rx.run(({ cold, flush }) => {
       const { calls, follower } = oneSlot((id) => cold('1000ms r|', { r: state(id, 'IN_QUEUE') }));
