@@ -12,6 +12,8 @@ import { fifoFloor, rateFloor, type LatencyFloor } from './floor';
 export type ClientKey =
   'runpod-rx' | 'runpod-rx-node' | 'runpod-rx-budget' | 'runpod-sdk' | 'runpod-sdk-pool' | 'poller-1s';
 const PEERS: readonly ClientKey[] = ['runpod-sdk', 'poller-1s'];
+/** The peers of the watch scenarios: runpod-sdk written to keep every job runs there too. */
+const WATCH_PEERS: readonly ClientKey[] = [...PEERS, 'runpod-sdk-pool'];
 
 /** One benchmark scenario: the emulator it runs against and the task each client child gets. */
 export interface Scenario {
@@ -193,7 +195,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       key: 'w2',
       name: 'w2-watch',
       workload: 'watch',
-      clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS, 'runpod-sdk-pool'],
+      clients: ['runpod-rx', 'runpod-rx-budget', ...WATCH_PEERS],
       jobs: w2,
       emulator: w2Emulator,
       task: {},
@@ -204,7 +206,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       key: 'w2o',
       name: 'w2-watch-in-order',
       workload: 'watch',
-      clients: ['runpod-rx', ...PEERS, 'runpod-sdk-pool'],
+      clients: ['runpod-rx', ...WATCH_PEERS],
       jobs: w2,
       // W2 watched in creation order (the queue's order): what `submit` or a resume registers.
       emulator: w2Emulator,
@@ -216,7 +218,7 @@ export function SCENARIOS(quick: boolean): Scenario[] {
       key: 'w1',
       name: 'w1-watch',
       workload: 'watch',
-      clients: ['runpod-rx', 'runpod-rx-budget', ...PEERS, 'runpod-sdk-pool'],
+      clients: ['runpod-rx', 'runpod-rx-budget', ...WATCH_PEERS],
       jobs: w1.jobs,
       emulator: (started) => ({
         rateLimits: { run: Infinity },

@@ -24,38 +24,28 @@ const WORKLOADS = {
         record.error(error);
       }
     }),
-  // The SDK has no watch: its runSync follows a job with back-to-back status-sync long-polls.
-  watch: (endpoint, task, record) =>
-    Promise.all(
-      task.ids.map(async (id) => {
-        try {
-          for (;;) {
-            const state = await endpoint.statusSync(id, 90_000);
-            if (TERMINAL.has(state.status)) return record.done(id, state.status);
-          }
-        } catch (error) {
-          record.error(error);
-        }
-      }),
-    ),
-  // What a user writes with the SDK to keep every job within RunPod's status limits (400 requests
-  // at once): the same long-polls from a pool of `task.watchPool` lanes, and a 429 waited out (1 s)
-  // and retried instead of ending the job's following.
-  watchPool: (endpoint, task, record) =>
-    pool(task.ids, task.watchPool, async (id) => {
+  // The SDK has no watch: its runSync follows a job with back-to-back status-sync long-polls, all
+  // jobs at once. With `task.watchPool` (runpod-sdk-pool), what a user writes with the SDK to keep
+  // every job within RunPod's status limits (400 requests at once): the same long-polls from a pool
+  // of that many lanes, and a 429 waited out (1 s) and retried instead of ending the job's following.
+  watch: (endpoint, task, record) => {
+    const waitsOut429 = task.watchPool !== undefined;
+    const follow = async (id) => {
       try {
         for (;;) {
           const state = await endpoint.statusSync(id, 90_000).catch(async (error) => {
-            if (error?.response?.status !== 429) throw error;
+            if (!waitsOut429 || error?.response?.status !== 429) throw error;
             await sleep(1000);
-            return { status: 'RETRY' };
+            return undefined;
           });
-          if (TERMINAL.has(state.status)) return record.done(id, state.status);
+          if (state !== undefined && TERMINAL.has(state.status)) return record.done(id, state.status);
         }
       } catch (error) {
         record.error(error);
       }
-    }),
+    };
+    return waitsOut429 ? pool(task.ids, task.watchPool, follow) : Promise.all(task.ids.map(follow));
+  },
   // No rate-limit handling: what a user writes with the SDK is a plain concurrency pool.
   fanOut: (endpoint, task, record) => WORKLOADS.runAndWait(endpoint, task, record),
 };
@@ -65,8 +55,7 @@ runClient(async (task, record) => {
   const log = console.log;
   console.log = () => undefined; // runSync prints "<id>: <status>" on every poll
   try {
-    const workload = task.workload === 'watch' && task.watchPool !== undefined ? 'watchPool' : task.workload;
-    await WORKLOADS[workload](endpoint, task, record);
+    await WORKLOADS[task.workload](endpoint, task, record);
   } finally {
     console.log = log;
   }

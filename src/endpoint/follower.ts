@@ -341,10 +341,14 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
   };
 
   let pumping = false;
+  /** The pump that new subscriptions ask for (see `pumpSoon`); any pump that runs first replaces it. */
+  let soon: Subscription | undefined;
   /** Starts requests while slots are free and jobs wait. */
   const pump = (): void => {
     if (pumping) return;
     pumping = true;
+    soon?.unsubscribe();
+    soon = undefined;
     // One reading of the clock for the loop and for what it leaves to wake it: read twice, a token
     // could come back between the two, the loop stop for want of it and the wake-up see it free
     // (a timer can fire a millisecond before `Date.now()` shows its due time): then nothing runs.
@@ -379,8 +383,6 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     }
   };
 
-  /** The pump that new subscriptions ask for: see {@link pumpSoon}. */
-  let soon: Subscription | undefined;
   /**
    * Pumps once the code that subscribes has run to its end (a scheduled action of no delay): a
    * program that subscribes to 10,000 watches in one loop would otherwise have its first requests
@@ -422,10 +424,6 @@ export function createFollower<O>(deps: FollowerDeps<O>): Follower<O> {
     if (entries.get(entry.id) === entry) {
       entries.delete(entry.id);
       if (entry.state?.status === 'IN_PROGRESS') runningJobs--;
-    }
-    if (entries.size === 0) {
-      soon?.unsubscribe();
-      soon = undefined;
     }
     unready(entry);
     compact();
